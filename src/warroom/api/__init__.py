@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI routers, auth dependencies and problem+json errors."""

@@ -1,0 +1,70 @@
+"""/api/v1/alerts: stored alerts, filtered by status, integration, service or incident."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+
+from warroom.api.deps import Services, principal, services
+from warroom.domain.errors import NotFound
+from warroom.services.principal import Principal, require
+from warroom.store.alerts import alerts
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["intake"])
+Caller = Annotated[Principal | None, Depends(principal)]
+Svc = Annotated[Services, Depends(services)]
+
+
+def _ts(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def alert_json(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "integration": row.integration, "source": row.source,
+            "dedup_key": row.dedup_key, "status": row.status, "summary": row.summary,
+            "severity_hint": row.severity_hint, "service": row.service,
+            "labels": row.labels, "annotations": row.annotations, "links": row.links,
+            "starts_at": _ts(row.starts_at), "ends_at": _ts(row.ends_at),
+            "first_seen": _ts(row.first_seen), "last_seen": _ts(row.last_seen),
+            "count": row.count, "incident_id": row.incident_id,
+            "silenced_by": row.silenced_by, "acknowledged_at": _ts(row.acknowledged_at)}
+
+
+@router.get("", summary="Alerts, newest first")
+def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
+                integration: str | None = None, service: str | None = None,
+                incident: str | None = None, silenced: bool | None = None,
+                limit: int = Query(100, ge=1, le=1000),
+                before: int | None = Query(None, description="cursor: an alert id")
+                ) -> dict[str, Any]:
+    require(caller, "viewer", "listing alerts")
+    query = sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(alerts.c.status == status)
+    if integration:
+        query = query.where(alerts.c.integration == integration)
+    if service:
+        query = query.where(alerts.c.service == service)
+    if incident:
+        query = query.where(alerts.c.incident_id == svc.incidents.get(caller, incident).id)
+    if silenced is not None:
+        query = query.where(alerts.c.silenced_by.isnot(None) if silenced
+                            else alerts.c.silenced_by.is_(None))
+    if before is not None:
+        query = query.where(alerts.c.id < before)
+    with svc.runtime.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    items = [alert_json(row) for row in rows]
+    return {"items": items, "next_cursor": items[-1]["id"] if len(items) == limit else None}
+
+
+@router.get("/{alert_id}", summary="One alert, with its raw payload")
+def get_alert(alert_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+    require(caller, "viewer", "reading alerts")
+    with svc.runtime.engine.connect() as conn:
+        row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+    if row is None:
+        raise NotFound(f"no alert {alert_id}")
+    return {**alert_json(row), "raw": row.raw}

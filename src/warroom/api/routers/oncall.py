@@ -1,0 +1,64 @@
+"""/api/v1/oncall, /api/v1/schedules/...: who is on call, shifts over a range, iCal feeds and
+runtime overrides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from warroom.api.deps import Services, principal, services
+from warroom.paging import rota
+from warroom.services.principal import Principal
+
+router = APIRouter(tags=["oncall"])
+Caller = Annotated[Principal | None, Depends(principal)]
+Svc = Annotated[Services, Depends(services)]
+ICAL = "text/calendar; charset=utf-8"
+
+
+class OverrideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str
+    start: datetime
+    end: datetime
+    reason: str = Field("", max_length=500)
+
+
+@router.get("/api/v1/oncall", summary="Who is on call per schedule (now, or ?at=)")
+def oncall(svc: Svc, caller: Caller, at: datetime | None = None,
+           schedule: str | None = None) -> dict[str, Any]:
+    return rota.who(svc.runtime, caller, at, schedule)
+
+
+@router.get("/api/v1/schedules/{name}.ics", summary="iCal feed of a schedule")
+def schedule_ics(name: str, svc: Svc, caller: Caller, start: datetime | None = None,
+                 end: datetime | None = None) -> Response:
+    return Response(rota.schedule_ics(svc.runtime, caller, name, start, end), media_type=ICAL)
+
+
+@router.get("/api/v1/schedules/{name}/oncall", summary="Shifts of a schedule over a range")
+def schedule_oncall(name: str, svc: Svc, caller: Caller,
+                    start: Annotated[datetime | None, Query()] = None,
+                    end: Annotated[datetime | None, Query()] = None) -> dict[str, Any]:
+    return rota.between(svc.runtime, caller, name, start, end)
+
+
+@router.get("/api/v1/schedules/{name}/overrides", summary="Config and runtime overrides")
+def list_overrides(name: str, svc: Svc, caller: Caller) -> dict[str, Any]:
+    return {"overrides": rota.overrides(svc.runtime, caller, name)}
+
+
+@router.post("/api/v1/schedules/{name}/overrides", status_code=201,
+             summary="Put someone on call for a while (beats the layers)")
+def add_override(name: str, body: OverrideBody, svc: Svc, caller: Caller) -> dict[str, Any]:
+    return rota.add_override(svc.runtime, caller, name, user=body.user, start=body.start,
+                             end=body.end, reason=body.reason)
+
+
+@router.get("/api/v1/users/{user}/oncall.ics", summary="iCal feed of one user's shifts")
+def user_ics(user: str, svc: Svc, caller: Caller, start: datetime | None = None,
+             end: datetime | None = None) -> Response:
+    return Response(rota.user_ics(svc.runtime, caller, user, start, end), media_type=ICAL)

@@ -1,0 +1,1 @@
+"""Organisation config as code: Pydantic models, YAML loading with file:line errors."""

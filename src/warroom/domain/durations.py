@@ -1,0 +1,65 @@
+"""Human durations as teams write them: 30s, 5m, 1h30m, 2d, 1w, 500ms, "2 hours", or seconds.
+
+The one parser every config section, runbook and CLI option uses."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS: dict[str, float] = {
+    "ms": 0.001,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_WHOLE = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[a-z]+\s*)+$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+HINT = "write a number and a unit, e.g. 30s, 5m, 1h, 1h30m, 2d"
+
+
+class DurationError(ValueError):
+    """A duration warroom cannot read; the message says what a valid one looks like."""
+
+
+def parse_duration(text: str | int | float | timedelta) -> timedelta:
+    """Parse "90s", "5m", "1h30m", "1 hour", "2 days", "500ms" or a number of seconds."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, bool):
+        raise DurationError(f"not a duration: {text!r}; {HINT}")
+    if isinstance(text, int | float):
+        if text < 0:
+            raise DurationError(f"duration {text!r} is negative")
+        return timedelta(seconds=text)
+    value = str(text).strip().lower()
+    if _NUMBER.match(value):
+        return timedelta(seconds=float(value))
+    if not value or not _WHOLE.match(value):
+        raise DurationError(f"invalid duration {text!r}; {HINT}")
+    total = 0.0
+    for number, unit in _PART.findall(value):
+        if unit not in _UNITS:
+            raise DurationError(f"unknown unit {unit!r} in duration {text!r}; use ms, s, m, h, "
+                                "d or w")
+        total += float(number) * _UNITS[unit]
+    return timedelta(seconds=total)
+
+
+def format_duration(delta: timedelta) -> str:
+    """The canonical short form, the inverse of parse_duration: 5400s -> "1h30m"."""
+    seconds = delta.total_seconds()
+    if seconds < 0:
+        raise DurationError("negative durations are not allowed")
+    if seconds != int(seconds):
+        return f"{round(seconds * 1000)}ms"
+    rest = int(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts) or "0s"

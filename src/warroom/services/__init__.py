@@ -1,0 +1,2 @@
+"""Application services: every interface (API, console, CLI) goes through these, and so
+through their permission checks."""

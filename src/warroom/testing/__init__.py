@@ -1,0 +1,1 @@
+"""Test helpers shipped with warroom: real local receivers for notifications."""
