@@ -1,0 +1,1 @@
+"""Intake adapters: one module per source format, each normalising to a Signal."""
