@@ -1,0 +1,1 @@
+"""On-call configuration and exports: YAML models for schedules and escalation policies, iCal."""
