@@ -1,0 +1,1 @@
+"""Runbooks as code: the YAML format, loader, linter, Markdown importer, matching and executors."""

@@ -1,0 +1,719 @@
+"""Walking a parsed document into runbooks, proposals and report entries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from warroom.runbooks.danger import dangerous_reason, risk_marker
+from warroom.runbooks.importer.commands import (
+    Group,
+    is_shell_lang,
+    looks_like_command,
+    looks_like_shell,
+    split_shell,
+)
+from warroom.runbooks.importer.draft import IDENTIFIER, Draft, slug
+from warroom.runbooks.importer.markdown import Block, Section, plain
+from warroom.runbooks.importer.phases import (
+    approver_roles,
+    incident_type_of,
+    is_alternative,
+    is_phase_like,
+    option_of,
+    phase_of,
+    revert_within,
+    schedule_of,
+)
+from warroom.runbooks.importer.placeholders import convert_shell, template_variables
+from warroom.runbooks.importer.report import EntryKind, ReportEntry
+from warroom.runbooks.importer.tables import (
+    escalation_lines,
+    escalation_policy,
+    severity_of,
+    severity_scheme,
+)
+
+DIAGRAM_LANGS = frozenset({"mermaid", "plantuml", "dot", "graphviz", "ditaa", "svgbob"})
+_TEMPLATE = re.compile(r"template", re.I)
+_GENERIC_TITLE = re.compile(r"^(symptoms?|overview|summary|description|introduction|about|"
+                            r"meaning|impact|contents|table of contents|runbook)$", re.I)
+_DOING = ("triage", "diagnose", "evidence", "mitigate", "verify", "recover")
+_PROMQL_HINT = re.compile(r"\b(query|promql|expression|metric)\b", re.I)
+_PROMQL_SHAPE = re.compile(r"[a-z_:]+(\{[^}]*\})?(\[[0-9a-z]+\])?\)?\s*(==|!=|>=|<=|>|<)|"
+                           r"\b(rate|irate|increase|sum|avg|max|min|count|histogram_quantile|"
+                           r"absent|changes|delta|deriv|predict_linear|topk)\s*\(")
+_MESSAGE_START = re.compile(r"^\s*(subject:|template:|@channel|@here|to:|dear\b)", re.I)
+_POSTMORTEM = re.compile(r"post[- ]?mortem|retrospective|\bpir\b|post[- ]incident review", re.I)
+_IMPERATIVE = frozenset({
+    "acknowledge", "activate", "add", "alert", "allocate", "announce", "apply", "archive",
+    "assess", "assign", "block", "bump", "call", "cancel", "capture", "check", "clean", "clear",
+    "close", "collect", "communicate", "compare", "confirm", "connect", "contact", "contain",
+    "cordon", "create", "declare", "decrease", "delete", "deploy", "describe", "determine",
+    "disable", "document", "drain", "email", "enable", "engage", "ensure", "escalate",
+    "establish", "evaluate", "examine", "execute", "export", "fail", "failover", "fetch", "fix",
+    "flush", "follow", "gather", "grant", "identify", "implement", "increase", "inform",
+    "inspect", "install", "investigate", "isolate", "kill", "limit", "look", "measure", "merge",
+    "migrate", "monitor", "mute", "notify", "open", "page", "pause", "ping", "prepare",
+    "preserve", "promote", "purge", "query", "raise", "re-run", "reboot", "record", "reduce",
+    "refresh", "reindex", "reload", "remove", "repair", "replace", "request", "reset", "resize",
+    "restart", "restore", "resume", "retry", "revert", "review", "revoke", "roll", "rollback",
+    "rotate", "run", "scale", "schedule", "search", "send", "set", "shut", "ssh", "start", "stop",
+    "submit", "suspend", "switch", "take", "terminate", "test", "throttle", "trigger", "unblock",
+    "uncordon", "undo", "update", "upgrade", "validate", "verify", "wait", "warn", "watch",
+    "write",
+})
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What the headings and labels above a block say about the steps it yields."""
+
+    phase: str | None = None
+    heading: str | None = None
+    label: str | None = None
+    option: str | None = None
+    danger: str | None = None
+    approvers: tuple[str, ...] = ()
+    revert: str | None = None
+
+    def heard(self, text: str, *, label: bool = False, prose: bool = False) -> Ctx:
+        """The context after reading a heading, a label or (prose=True) a paragraph.
+
+        Prose can mark steps dangerous, name approvers or a revert deadline, but only
+        headings and labels set the phase.
+        """
+        words = plain(text)
+        ctx = self
+        phase = None if prose else phase_of(words)
+        if label:
+            ctx = replace(ctx, label=re.sub(r"^\d+[.)]\s*", "", words).rstrip(": "))
+        if phase:
+            ctx = replace(ctx, phase=phase)
+        option = option_of(words)
+        if option:
+            ctx = replace(ctx, option=option)
+        marker = risk_marker(words)
+        if marker:
+            ctx = replace(ctx, danger=marker)
+        roles = approver_roles(words)
+        if roles:
+            ctx = replace(ctx, approvers=tuple(roles), danger=ctx.danger or "approval required")
+        within = revert_within(words)
+        if within:
+            ctx = replace(ctx, revert=within)
+        return ctx
+
+
+@dataclass
+class Proposals:
+    severity_schemes: list[dict[str, Any]] = field(default_factory=list)
+    escalation_policies: list[dict[str, Any]] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"severity_schemes": self.severity_schemes,
+                "escalation_policies": self.escalation_policies, "templates": self.templates}
+
+
+def _is_template_section(section: Section) -> bool:
+    return bool(_TEMPLATE.search(section.title))
+
+
+def _command_spans(block: Block) -> list[str]:
+    return [code for code in block.inline_code if looks_like_command(code)]
+
+
+def _is_label(block: Block) -> bool:
+    text = block.text.strip()
+    bold = re.fullmatch(r"(\d+[.)]\s*)?(\*\*|__)([^*_]+)\2:?\s*(\([^)]*\))?:?", text)
+    return bool(bold) or (block.kind == "paragraph" and text.endswith(":") and len(text) < 80
+                          and "\n" not in text)
+
+
+def _imperative(text: str) -> bool:
+    if re.fullmatch(r"\s*\[[^\]]*\]\([^)]*\)\s*", text):   # a bare link, as in a contents list
+        return False
+    words = re.findall(r"[A-Za-z][A-Za-z-]*", plain(text))
+    return bool(words) and words[0].lower() in _IMPERATIVE
+
+
+def _actionable(section: Section, own_only: bool = False) -> bool:
+    blocks = section.blocks if own_only else section.all_blocks()
+    for block in blocks:
+        if block.kind == "code" and block.lang not in DIAGRAM_LANGS and block.code \
+                and not block.lang.startswith("x-"):
+            return True
+        if block.kind == "item" and (block.checked is not None or _command_spans(block)
+                                     or (block.ordered and _imperative(block.text))):
+            return True
+        if block.kind == "paragraph" and _command_spans(block):
+            return True
+    return False
+
+
+def plan(section: Section) -> list[tuple[Section, bool]]:
+    """Sections that become runbooks, each with whether its subsections belong to it."""
+    if _is_template_section(section):
+        return []
+    children = [c for c in section.children if _actionable(c) and not _is_template_section(c)]
+    phase_like = sum(1 for c in children if is_phase_like(c.title))
+    if len(children) >= 2 and phase_like * 2 < len(children):
+        out: list[tuple[Section, bool]] = []
+        if _actionable(section, own_only=True):
+            out.append((section, False))
+        for child in section.children:
+            out.extend(plan(child))
+        return out
+    if _actionable(section):
+        return [(section, True)]
+    return []
+
+
+class Builder:
+    def __init__(self, source: str, root: Section, front_matter: dict[str, Any]) -> None:
+        self.source = source
+        self.root = root
+        self.front = front_matter
+        self.report: list[ReportEntry] = []
+        self.proposals = Proposals()
+        self.accounted: dict[int, str] = {}
+        self.defaults: dict[str, str] = {}
+        self.drafts: list[Draft] = []
+        self.code_blocks = [b for b in root.all_blocks() if b.kind == "code"]
+        self.code_text = {n: t for b in self.code_blocks for n, t in b.code}
+        self.owner: str | None = None
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def note(self, kind: EntryKind, first: int | None, last: int | None, became: str,
+             detail: str = "", lines: list[tuple[int, str]] | None = None, bucket: str = "report",
+             text: str = "") -> None:
+        numbers = tuple(n for n, t in (lines or []) if t.strip())
+        for n in numbers:
+            self.accounted.setdefault(n, bucket)
+        self.report.append(ReportEntry(self.source, first, last, kind, became, detail,
+                                       numbers, text))
+
+    def where(self, first: int, last: int | None = None) -> str:
+        return f"{self.source}:{first}" + (f"-{last}" if last and last != first else "")
+
+    # -- whole document ----------------------------------------------------------------
+    def run(self) -> list[dict[str, Any]]:
+        self.owner = self._owner()
+        self._collect_defaults()
+        self._tables_and_templates(self.root, in_template=False)
+        top = self.root
+        while len(top.children) == 1 and not _actionable(top, own_only=True) and top.level < 1:
+            top = top.children[0]
+        whole = plan(top)
+        if not whole and any(phase_of(c.title) in _DOING for c in top.walk()[1:]
+                             if c.blocks):
+            whole = [(top, True)]   # a prose-only runbook: its phase sections become steps
+        for section, with_children in whole:
+            self._runbook(section, with_children, whole_document=(section is top))
+        for n, text in self._all_code_lines():
+            if n not in self.accounted:
+                self.note("note", n, n, "note", "code line not placed in any step",
+                          [(n, text)], text=text)
+        return [d.finish(self.defaults) for d in self.drafts]
+
+    def _all_code_lines(self) -> list[tuple[int, str]]:
+        return [(n, t) for b in self.code_blocks for n, t in b.code if t.strip()]
+
+    def _collect_defaults(self) -> None:
+        for block in self.code_blocks:
+            if not (is_shell_lang(block.lang) or (not block.lang and
+                                                   looks_like_shell([t for _, t in block.code]))):
+                continue
+            split = split_shell(block.code)
+            commands = [c for g in split.groups for c in g.commands]
+            assigns = [c for c in commands if re.match(r"^(export\s+)?[A-Za-z_]\w*=", c.text)]
+            if not commands or len(assigns) != len(commands):
+                continue
+            for command in commands:
+                m = re.match(r"^(?:export\s+)?([A-Za-z_]\w*)=(['\"]?)(.*)\2\s*$", command.text)
+                if m and "<" not in m.group(3) and "$" not in m.group(3):
+                    self.defaults[re.sub(r"[^a-z0-9]+", "_", m.group(1).lower())] = m.group(3)
+            block.lang = "x-environment"
+            self.note("note", block.line, block.end_line, "parameter defaults",
+                      "environment settings: their values became parameter defaults",
+                      block.code, text="\n".join(t for _, t in block.code))
+
+    def _tables_and_templates(self, section: Section, in_template: bool) -> None:
+        in_template = in_template or _is_template_section(section)
+        for i, block in enumerate(section.blocks):
+            if block.kind == "table":
+                self._table(section, block)
+            elif block.kind == "code" and in_template and block.lang != "x-environment":
+                label = self._label_before(section, i)
+                self._template(block, label or section.title)
+            elif block.kind == "code" and not block.lang and "escalation" in \
+                    section.title.lower():
+                policy = escalation_lines([t for _, t in block.code])
+                if policy:
+                    policy.update(name=section.title, source=self.where(block.line,
+                                                                          block.end_line))
+                    self.proposals.escalation_policies.append(policy)
+                    block.lang = "x-escalation"
+                    self.note("proposal", block.line, block.end_line, "escalation policy",
+                              f"escalation rules by severity ({len(policy['rules'])})",
+                              block.code, text="\n".join(t for _, t in block.code))
+        for child in section.children:
+            self._tables_and_templates(child, in_template)
+
+    def _label_before(self, section: Section, index: int) -> str | None:
+        for block in reversed(section.blocks[:index]):
+            if block.kind in ("paragraph", "item") and _is_label(block):
+                return plain(block.text).rstrip(":")
+            if block.kind == "code":
+                return None
+        return None
+
+    def _table(self, section: Section, block: Block) -> None:
+        scheme = severity_scheme(block.rows)
+        if scheme:
+            scheme.update(name=section.title, source=self.where(block.line, block.end_line))
+            self.proposals.severity_schemes.append(scheme)
+            self.note("proposal", block.line, block.end_line, "severity scheme",
+                      f"{len(scheme['levels'])} levels: "
+                      + ", ".join(f"{lv['key']} ({lv['ack_sla']})" for lv in scheme["levels"]))
+            return
+        policy = escalation_policy(block.rows)
+        if policy:
+            severity = severity_of(section.title)
+            policy.update(name=section.title, source=self.where(block.line, block.end_line))
+            if severity:
+                policy["severity"] = severity
+            self.proposals.escalation_policies.append(policy)
+            self.note("proposal", block.line, block.end_line, "escalation policy",
+                      f"{section.title}: {len(policy['steps'])} steps")
+            return
+        self.note("note", block.line, block.end_line, "note",
+                  f"table '{' | '.join(block.rows[0])}' kept as reference, not a step")
+
+    def _template(self, block: Block, name: str, *, add: bool = True) -> str:
+        body = "\n".join(t for _, t in block.code)
+        kind = "postmortem" if _POSTMORTEM.search(name) or _POSTMORTEM.search(body[:200]) \
+            else "communication"
+        base = slug(name)
+        taken = {t["id"] for t in self.proposals.templates}
+        tid, n = base, 2
+        while tid in taken:
+            tid, n = f"{base}-{n}", n + 1
+        self.proposals.templates.append({
+            "id": tid, "name": name, "kind": kind, "body": body,
+            "variables": template_variables(body),
+            "source": self.where(block.line, block.end_line)})
+        self.note("template", block.line, block.end_line, f"template {tid} ({kind})", name,
+                  block.code, bucket="templates")
+        block.lang = "x-template"
+        return tid
+
+    # -- one runbook -------------------------------------------------------------------
+    def _runbook(self, section: Section, with_children: bool, whole_document: bool) -> None:
+        title = section.title or self.source.rsplit("/", 1)[-1]
+        if not section.title or _GENERIC_TITLE.match(section.title):
+            title = re.sub(r"\.\w+$", "", self.source.rsplit("/", 1)[-1])
+        if whole_document and IDENTIFIER.match(section.title or "") and \
+                re.search(r"[a-z0-9][A-Z]|_", section.title):
+            rb_id = section.title
+            alerts = [f"alertname={section.title}"]
+        else:
+            rb_id = slug(title, 60)
+            alerts = []
+        taken = {d.id for d in self.drafts}
+        if rb_id in taken and section.parent is not None and section.parent.title:
+            rb_id = slug(f"{section.parent.title} {title}", 60)
+        base, n = rb_id, 2
+        while rb_id in taken:
+            rb_id, n = f"{base}-{n}", n + 1
+        shown = str(self.front.get("title") or title) if whole_document else title
+        draft = Draft(id=rb_id, title=shown, source=self.where(section.line), alerts=alerts)
+        parts = self.source.split("/")
+        draft.tags = ["imported", *([parts[-2]] if len(parts) > 1 else [])]
+        severity = severity_of(title)
+        if severity:
+            draft.severities.append(severity)
+        kind = incident_type_of(title)
+        if kind:
+            draft.incident_types.append(kind)
+        draft.schedule = schedule_of(title)
+        draft.owner = self.owner
+        if whole_document:
+            draft.services = self._services()
+        self.drafts.append(draft)
+        ctx = Ctx().heard(title) if section.level > 0 else Ctx()
+        self.note("runbook", section.line, None, f"runbook {rb_id}",
+                  f"from section '{' › '.join(section.path()) or self.source}'")
+        self._section(section, ctx, draft, with_children, top=True)
+        self._ensure_verify(draft)
+
+    def _services(self) -> list[str]:
+        declared = self.front.get("services") or self.front.get("service") or []
+        found = [str(s) for s in (declared if isinstance(declared, list) else [declared])]
+        for block in self.root.blocks:
+            for m in re.finditer(r"^\**(?:service|component)s?\**:\**\s*([\w.-]+)\s*$",
+                                 block.text, re.I | re.M):
+                if m.group(1) not in found:
+                    found.append(m.group(1))
+        return found
+
+    def _owner(self) -> str | None:
+        if self.front.get("owner"):
+            return str(self.front["owner"])
+        for block in self.root.all_blocks():
+            m = re.search(r"\*\*Owner:?\*\*:?\s*([^(\n]+)", block.text) or \
+                re.search(r"^Owner:\s*([^(\n]+)", block.text)
+            if m:
+                return m.group(1).strip(" *:") or None
+        return None
+
+    def _section(self, section: Section, ctx: Ctx, draft: Draft, with_children: bool,
+                 top: bool = False) -> None:
+        if not top:
+            ctx = replace(ctx, label=None).heard(section.title)
+        ctx = replace(ctx, heading=re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
+        if _is_template_section(section):
+            return
+        notes: list[str] = []
+        last_item_step: tuple[dict[str, Any], int] | None = None
+        steps_before = len(draft.steps)
+        for index, block in enumerate(section.blocks):
+            following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            if block.kind == "paragraph":
+                last_item_step = None
+                if _is_label(block):
+                    ctx = ctx.heard(block.text, label=True)
+                    continue
+                ctx = ctx.heard(block.text, prose=True)
+                if self._inline_steps(block, ctx, draft, notes):
+                    continue
+                notes.append(plain(block.text))
+            elif block.kind == "item":
+                if last_item_step and block.depth > last_item_step[1] and \
+                        not _command_spans(block):
+                    step = last_item_step[0]
+                    step["notes"] = (step.get("notes", "") + "\n- " + plain(block.text)).strip()
+                    continue
+                last_item_step = None
+                if block.checked is None and _is_label(block):
+                    ctx = ctx.heard(block.text, label=True)
+                    continue
+                if block.checked is None and block.text.rstrip().endswith(":") and \
+                        following is not None and following.kind == "code":
+                    ctx = replace(ctx, label=plain(block.text).rstrip(": "))
+                    continue
+                item_ctx = ctx.heard(block.text, prose=True)
+                if self._inline_steps(block, item_ctx, draft, notes):
+                    continue
+                if block.checked is not None or _imperative(block.text):
+                    step = self._manual(draft, item_ctx, plain(block.text), block.line,
+                                        checklist=block.checked is not None)
+                    last_item_step = (step, block.depth)
+                else:
+                    notes.append("- " + plain(block.text))
+            elif block.kind == "code":
+                last_item_step = None
+                self._code(block, ctx, draft, notes)
+                notes = []
+                ctx = replace(ctx, label=None)   # a label names the code right after it
+            elif block.kind == "html":
+                notes.append(re.sub(r"<[^>]+>", " ", block.text).strip())
+        made = len(draft.steps) - steps_before
+        prose = [n for n in notes if n]
+        if prose:
+            phase = ctx.phase
+            if made == 0 and phase in ("diagnose", "mitigate", "recover", "verify", "triage",
+                                      "evidence"):
+                self._manual(draft, ctx, section.title, section.line, instructions=prose)
+            elif made == 0 and (top or not draft.steps):
+                draft.description.append("\n".join(prose))
+                self.note("note", section.line, None, "runbook description",
+                          f"prose of '{section.title}' kept as description")
+            elif draft.steps:
+                step = draft.steps[-1]
+                step["notes"] = "\n".join([step.get("notes", ""), *prose]).strip()
+        if with_children:
+            for child in section.children:
+                self._section(child, ctx, draft, True)
+
+    # -- steps -------------------------------------------------------------------------
+    def _flags(self, ctx: Ctx, text: str) -> dict[str, Any]:
+        flags: dict[str, Any] = {}
+        reason = dangerous_reason(text) if text else None
+        if reason or ctx.danger:
+            roles = list(ctx.approvers) or ["commander"]
+            flags["dangerous"] = True
+            flags["requires_approval"] = {"roles": roles, "count": len(roles)}
+        if ctx.option:
+            flags["option"] = ctx.option
+        return flags
+
+    def _finish_step(self, step: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+        phase = step.get("phase")
+        if ctx.revert and (step.get("dangerous") or phase in ("mitigate", None)):
+            step["revert"] = {"within": ctx.revert}
+        if phase == "evidence":
+            step["captures_evidence"] = True
+        return step
+
+    def _manual(self, draft: Draft, ctx: Ctx, text: str, line: int, *, checklist: bool = False,
+                instructions: list[str] | None = None) -> dict[str, Any]:
+        title, rest = _title_and_rest(text)
+        body = [rest.strip()] if rest.strip() else []
+        body += instructions or []
+        step = {"title": title[:120] or "Manual check", "phase": self._phase(ctx, title),
+                "executor": {"type": "manual",
+                             **({"instructions": "\n".join(body)} if body else {})},
+                "source": self.where(line), **self._flags(replace(ctx, option=ctx.option), text)}
+        if self._phase(ctx, title) == "verify" or not checklist:
+            pass
+        made = draft.add_step(self._finish_step(step, ctx))
+        self.note("step", line, None, f"runbook {draft.id}, step {made['id']} (manual)",
+                  "checklist item" if checklist else "instruction")
+        return made
+
+    def _phase(self, ctx: Ctx, title: str) -> str | None:
+        own = phase_of(title)
+        if own in ("verify", "evidence") or (own and ctx.phase is None):
+            return own
+        return ctx.phase
+
+    def _inline_steps(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> bool:
+        commands = _command_spans(block)
+        if not commands:
+            return self._inline_queries(block, ctx, draft, notes)
+        text = plain(re.sub(r"`[^`]*`", "…", block.text))
+        title = re.sub(r"\s*(via|with|using|by running|run|:)?\s*….*$", "", text).strip(" .:-")
+        for i, command in enumerate(commands):
+            suffix = f" ({i + 1}/{len(commands)})" if len(commands) > 1 else ""
+            shown = (title or f"Run {command.split()[0]}") + suffix
+            self._shell_step(draft, ctx, shown, command, block.line, block.end_line,
+                             notes="\n".join(notes) or None)
+        notes.clear()
+        return True
+
+    def _inline_queries(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> bool:
+        if not _PROMQL_HINT.search(block.text):
+            return False
+        queries = [c for c in block.inline_code if _PROMQL_SHAPE.search(c)]
+        for query in queries:
+            title = plain(re.sub(r"`[^`]*`", "…", block.text)).strip(" .:-…")
+            step = {"title": (title or f"Query {query}")[:120],
+                    "phase": ctx.phase or "diagnose",
+                    "executor": {"type": "promql", "query": query},
+                    "notes": "\n".join(notes) or None, "source": self.where(block.line)}
+            made = draft.add_step(self._finish_step(step, ctx))
+            self.note("step", block.line, None,
+                      f"runbook {draft.id}, step {made['id']} (promql)", "inline query")
+            notes.clear()
+        return bool(queries)
+
+    def _shell_step(self, draft: Draft, ctx: Ctx, title: str, command: str, first: int,
+                    last: int, notes: str | None = None) -> dict[str, Any]:
+        converted, hints = convert_shell(command)
+        word = command.strip().split()[0] if command.strip() else ""
+        if re.fullmatch(r"/[A-Za-z][\w-]*", word):   # a chat slash command, not a program
+            step: dict[str, Any] = {"title": title, "phase": self._phase(ctx, title),
+                                    "executor": {"type": "manual", "instructions":
+                                                 f"Type in chat: {command.strip()}"},
+                                    "notes": notes, "source": self.where(first, last)}
+            made = draft.add_step(self._finish_step(step, ctx))
+            self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (manual)",
+                      "chat command: a person types it")
+            return made
+        step = {"title": title, "phase": self._phase(ctx, title),
+                "executor": {"type": "shell", "command": converted}, "notes": notes,
+                "source": self.where(first, last), **self._flags(ctx, command)}
+        made = draft.add_step(self._finish_step(step, ctx), hints)
+        self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (shell)",
+                  ", ".join(f"{h.original}→{{{{{h.name}}}}}" for h in hints))
+        return made
+
+    def _code(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
+        lines = block.code
+        texts = [t for _, t in lines]
+        if not any(t.strip() for t in texts) or block.lang.startswith("x-"):
+            return
+        if block.lang in DIAGRAM_LANGS:
+            self.note("note", block.line, block.end_line, "note",
+                      f"{block.lang} diagram kept as reference", lines, text="\n".join(texts))
+            return
+        if block.lang == "promql":
+            self._promql(block, ctx, draft)
+            return
+        if is_shell_lang(block.lang) or (block.lang in ("", "text", "txt", "plain")
+                                         and looks_like_shell(texts)):
+            self._shell_block(block, ctx, draft, notes)
+            return
+        label = ctx.label or ""
+        if (block.lang in ("", "text", "txt", "plain", "markdown", "md") and
+                (_MESSAGE_START.match(texts[0]) or _TEMPLATE.search(label) or
+                 re.search(r"notif|message|announce", label, re.I))):
+            tid = self._template(block, label or f"{draft.title} message")
+            if self.proposals.templates[-1]["kind"] == "postmortem":
+                return
+            step: dict[str, Any] = {
+                "title": label or "Send the notification", "phase": "communicate",
+                    "executor": {"type": "notify", "template": tid},
+                    "source": self.where(block.line, block.end_line)}
+            made = draft.add_step(self._finish_step(step, ctx))
+            self.note("step", block.line, block.end_line,
+                      f"runbook {draft.id}, step {made['id']} (notify)", f"uses template {tid}")
+            return
+        comment = next((re.sub(r"^(#|--|//)\s*", "", t.strip()) for t in texts
+                        if re.match(r"^\s*(#|--|//)\s*\w", t)), None)
+        language = block.lang or "text"
+        title = ctx.label or comment or f"Apply the {language} snippet"
+        executor: dict[str, str] = {"type": "manual", "snippet": "\n".join(texts),
+                                    "snippet_language": language}
+        if notes:
+            executor["instructions"] = "\n".join(notes)
+        step = {
+            "title": title[:120], "phase": self._phase(ctx, title), "executor": executor,
+            "source": self.where(block.line, block.end_line),
+            **self._flags(ctx, "\n".join(texts) if language in ("sql", "psql") else "")}
+        made = draft.add_step(self._finish_step(step, ctx))
+        self.note("step", block.line, block.end_line,
+                  f"runbook {draft.id}, step {made['id']} (manual with {language} snippet)",
+                  "not shell: attached for a person to apply", lines, bucket="steps")
+
+    def _promql(self, block: Block, ctx: Ctx, draft: Draft) -> None:
+        title: str | None = None
+        expr: list[tuple[int, str]] = []
+        comment_lines: list[tuple[int, str]] = []
+
+        def flush() -> None:
+            nonlocal title, expr, comment_lines
+            if expr:
+                query = " ".join(t.strip() for _, t in expr)
+                shown = title or ctx.label or f"Query {query[:60]}"
+                step = {"title": shown, "phase": self._phase(ctx, shown) or "diagnose",
+                        "executor": {"type": "promql", "query": query},
+                        "source": self.where(expr[0][0] if not comment_lines
+                                             else comment_lines[0][0], expr[-1][0])}
+                made = draft.add_step(self._finish_step(step, ctx))
+                self.note("step", step_first(comment_lines, expr), expr[-1][0],
+                          f"runbook {draft.id}, step {made['id']} (promql)", "",
+                          comment_lines + expr, bucket="steps")
+            elif comment_lines:
+                self.note("note", comment_lines[0][0], comment_lines[-1][0], "note",
+                          "comment with no query after it", comment_lines,
+                          text="\n".join(t for _, t in comment_lines))
+            title, expr, comment_lines = None, [], []
+
+        for n, text in block.code:
+            stripped = text.strip()
+            if not stripped:
+                flush()
+            elif stripped.startswith("#"):
+                if expr:
+                    flush()
+                comment_lines.append((n, text))
+                title = title or stripped.lstrip("#").strip()
+            else:
+                expr.append((n, text))
+        flush()
+
+    def _shell_block(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
+        split = split_shell(block.code)
+        if split.shebang:
+            n, text = split.shebang
+            self.note("note", n, n, "note", "interpreter line; steps run in bash", [(n, text)],
+                      text=text)
+        if split.output_lines:
+            first, last = split.output_lines[0][0], split.output_lines[-1][0]
+            self.note("note", first, last, "note", "sample output shown after `$` prompts",
+                      split.output_lines, text="\n".join(t for _, t in split.output_lines))
+        option: str | None = None
+        groups = split.groups
+        for index, group in enumerate(groups):
+            title = group.comments[0][1] if group.comments else None
+            if title and is_alternative(title) and index > 0:
+                prev = groups[index - 1]
+                option = option or "A"
+                for step in draft.steps[-len(prev.commands):]:
+                    step.setdefault("option", option)
+                option = chr(ord(option) + 1)
+            elif option and not (title and is_alternative(title)):
+                option = None
+            gctx = ctx if option is None else replace(ctx, option=option)
+            if title:
+                gctx = gctx.heard(title)
+                gctx = replace(gctx, phase=ctx.phase if phase_of(title) not in
+                               ("verify", "evidence") else phase_of(title))
+            self._group(group, gctx, draft, title, notes if index == 0 else [])
+        for remark in split.remarks:
+            text_lines = [t for _, t in remark]
+            rtitle = re.sub(r"^\d+[.)]\s*", "", text_lines[0])
+            step = {"title": rtitle[:120], "phase": self._phase(ctx, rtitle),
+                    "executor": {"type": "manual", **({"instructions": "\n".join(text_lines[1:])}
+                                                      if len(text_lines) > 1 else {})},
+                    "source": self.where(remark[0][0], remark[-1][0]),
+                    **self._flags(ctx.heard(" ".join(text_lines), prose=True), "")}
+            made = draft.add_step(self._finish_step(step, ctx))
+            self.note("step", remark[0][0], remark[-1][0],
+                      f"runbook {draft.id}, step {made['id']} (manual)",
+                      "comment with no command under it: a person does it", remark,
+                      bucket="steps")
+
+    def _group(self, group: Group, ctx: Ctx, draft: Draft, title: str | None,
+               notes: list[str]) -> None:
+        commands = group.commands
+        # A command that changes shell state (cd, export, VAR=, `&`) makes the rest of the
+        # block one script, because separate steps would each start from a fresh shell.
+        for i, command in enumerate(commands):
+            if command.stateful and i < len(commands) - 1:
+                rest = commands[i:]
+                commands = [*commands[:i], type(command)(
+                    "\n".join(c.text for c in rest), rest[0].first_line, rest[-1].last_line)]
+                break
+        base = re.sub(r"^\d+[.)]\s*", "", title or ctx.label or ctx.heading or "")
+        base = base.strip().rstrip(":")
+        comment_lines = group.comments + group.trailing
+        extra = [t for _, t in group.comments[1:]] + [t for _, t in group.trailing]
+        for i, command in enumerate(commands):
+            suffix = f" ({i + 1}/{len(commands)})" if len(commands) > 1 and base else ""
+            shown = (base + suffix) if base else f"Run {command.text.split()[0]}"
+            step_notes = "\n".join([*notes, *extra]) if i == 0 else None
+            made = self._shell_step(draft, ctx, shown, command.text,
+                                    command.first_line, command.last_line, step_notes or None)
+            owned = [(n, t) for n, t in ((n, t) for n, t in self._lines(command.first_line,
+                                                                           command.last_line))]
+            if i == 0:
+                owned += comment_lines
+                made["source"] = self.where(min(n for n, _ in owned),
+                                            max(n for n, _ in owned))
+            for n, t in owned:
+                if t.strip():
+                    self.accounted.setdefault(n, "steps")
+
+    def _lines(self, first: int, last: int) -> list[tuple[int, str]]:
+        return [(n, self.code_text[n]) for n in range(first, last + 1) if n in self.code_text]
+
+    def _ensure_verify(self, draft: Draft) -> None:
+        steps = draft.steps
+        for i, step in enumerate(steps):
+            if step.get("phase") == "mitigate" and not any(
+                    s.get("phase") == "verify" for s in steps[i + 1:]):
+                made = draft.add_step({
+                    "title": "Verify the mitigation worked", "phase": "verify",
+                    "executor": {"type": "manual", "instructions": (
+                        "Added on import: the source had no verification after this "
+                        "mitigation. Confirm the alert has cleared and the service is healthy.")},
+                })
+                self.note("step", None, None, f"runbook {draft.id}, step {made['id']} (manual)",
+                          f"verify placeholder added after mitigation {step['id']}")
+                return
+
+
+def _title_and_rest(text: str) -> tuple[str, str]:
+    """Split "**Declare P0 incident** - Notify all stakeholders" into title and the rest."""
+    parts = re.split(r"(?<=[\w)])\s+[-–—:]\s+", text, maxsplit=1)
+    rest = parts[1] if len(parts) > 1 else ""
+    return parts[0].strip().rstrip(".:"), rest
+
+
+def step_first(comments: list[tuple[int, str]], expr: list[tuple[int, str]]) -> int:
+    return comments[0][0] if comments else expr[0][0]

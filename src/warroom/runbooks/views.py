@@ -1,0 +1,83 @@
+"""JSON shapes of runbooks, runs, steps and approval requests (API and CLI share them)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from warroom.clock import isoformat
+from warroom.runbooks.approvals import ApprovalRequest
+from warroom.runbooks.linter import Finding
+from warroom.runbooks.matching import RunbookSuggestion
+from warroom.runbooks.model import Runbook, Step
+from warroom.runbooks.runs import RunRecord, StepState
+
+
+def _ts(value: datetime | None) -> str | None:
+    return isoformat(value) if value else None
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {"where": f.where(), "file": f.file, "line": f.line, "severity": f.severity,
+            "code": f.code, "message": f.message}
+
+
+def runbook_summary(rb: Runbook, runnable: bool) -> dict[str, Any]:
+    return {"id": rb.id, "title": rb.title, "owner": rb.owner, "tags": rb.tags,
+            "applies_to": rb.applies_to.model_dump(), "schedule": rb.schedule,
+            "steps": len(rb.steps), "runnable": runnable}
+
+
+def runbook_json(rb: Runbook, runnable: bool, findings: list[Finding],
+                 source: str | None) -> dict[str, Any]:
+    return {**runbook_summary(rb, runnable), "file": source,
+            "definition": rb.model_dump(mode="json", exclude_none=True),
+            "findings": [finding_json(f) for f in findings]}
+
+
+def suggestion_json(s: RunbookSuggestion, rb: Runbook | None) -> dict[str, Any]:
+    return {"runbook_id": s.runbook_id, "title": rb.title if rb else None, "score": s.score,
+            "reasons": list(s.reasons)}
+
+
+def step_json(step: Step | None, state: StepState) -> dict[str, Any]:
+    shape = {k: (_ts(v) if isinstance(v, datetime) else v) for k, v in asdict(state).items()}
+    if step is not None:
+        shape |= {
+            "title": step.title, "phase": step.phase, "option": step.option,
+            "executor": step.executor.type, "dangerous": step.dangerous, "auto": step.auto,
+            "requires_approval": (step.requires_approval.model_dump()
+                                  if step.requires_approval else None),
+            "revert": step.revert.model_dump(mode="json") if step.revert else None,
+            "notes": step.notes,
+        }
+    shape["output_url"] = (f"/api/v1/artifacts/{state.output_sha256}"
+                           if state.output_sha256 else None)
+    return shape
+
+
+def run_json(run: RunRecord, runbook: Runbook | None,
+             steps: list[StepState] | None = None) -> dict[str, Any]:
+    shape: dict[str, Any] = {
+        "id": run.id, "runbook_id": run.runbook_id, "incident_id": run.incident_id,
+        "status": run.status, "trigger": run.trigger, "started_by": run.started_by,
+        "params": run.params, "service": run.service, "scheduled_for": _ts(run.scheduled_for),
+        "created_at": _ts(run.created_at), "updated_at": _ts(run.updated_at),
+        "title": runbook.title if runbook else None}
+    if steps is not None:
+        shape["steps"] = [step_json(runbook.step(s.step_id) if runbook else None, s)
+                          for s in steps]
+        shape["counts"] = {state: sum(1 for s in steps if s.state == state)
+                           for state in sorted({s.state for s in steps})}
+    return shape
+
+
+def approval_json(req: ApprovalRequest) -> dict[str, Any]:
+    return {"id": req.id, "run_id": req.run_id, "step_id": req.step_id,
+            "incident_id": req.incident_id, "requested_by": req.requested_by,
+            "requested_at": _ts(req.requested_at), "roles": list(req.roles),
+            "count": req.count, "reason": req.reason, "status": req.status,
+            "approvals": len(req.active_grants()),
+            "decisions": [{"approver": d.approver, "action": d.action, "roles": list(d.roles),
+                           "reason": d.reason, "at": _ts(d.at)} for d in req.decisions]}

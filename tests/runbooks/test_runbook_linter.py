@@ -1,0 +1,119 @@
+"""Every linter finding, from real files on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warroom.runbooks.linter import CODES, has_errors, lint_paths
+
+
+def lint_text(tmp_path: Path, text: str, name: str = "rb.yaml") -> list[tuple[str, int | None]]:
+    path = tmp_path / name
+    path.write_text(text)
+    return [(f.code, f.line) for f in lint_paths([tmp_path])]
+
+
+CLEAN = """\
+id: clean
+title: Clean
+capture_evidence_first: true
+parameters:
+  - name: namespace
+    source: label:namespace
+steps:
+  - id: logs
+    title: Logs
+    phase: evidence
+    executor: {type: shell, command: "kubectl -n {{namespace}} logs deploy/web"}
+  - id: drop
+    title: Delete the bad pod
+    phase: mitigate
+    requires_approval: {roles: [commander]}
+    executor: {type: shell, command: "kubectl -n ${namespace} delete pod web-0"}
+  - id: check
+    title: Check
+    phase: verify
+    executor: {type: promql, query: up}
+"""
+
+
+def test_a_clean_runbook_has_no_findings(tmp_path: Path) -> None:
+    assert lint_text(tmp_path, CLEAN) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n    phase: nope\n", ("schema", 6)),
+    ("id: a\ntitle: [x\n", ("yaml", 3)),
+    ("id: a\ntitle: A\nsteps:\n  - {id: s, title: S}\n  - {id: s, title: T}\n",
+     ("duplicate-step-id", 5)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+     "    executor: {type: shell, command: 'echo {{pod}}'}\n", ("undeclared-parameter", 6)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+     "    executor: {type: shell, command: 'echo ${pod}'}\n", ("undeclared-parameter", 6)),
+    ("id: a\ntitle: A\nparameters: [{name: pod}]\nsteps:\n  - {id: s, title: S}\n",
+     ("unused-parameter", 3)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+     "    executor: {type: shell, command: 'redis-cli FLUSHDB'}\n",
+     ("dangerous-without-approval", 6)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n    dangerous: true\n",
+     ("dangerous-without-approval", 4)),
+    ("id: a\ntitle: A\nsteps:\n  - {id: s, title: S, phase: mitigate}\n",
+     ("mitigation-without-verify", 4)),
+    ("id: a\ntitle: A\ncapture_evidence_first: true\nsteps:\n"
+     "  - {id: s, title: S, phase: mitigate}\n  - {id: v, title: V, phase: verify}\n",
+     ("mitigation-before-evidence", 5)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n    revert: {within: 1h, step: nope}\n",
+     ("unknown-revert-step", 6)),
+    ("id: a\ntitle: A\nsteps:\n  - {id: w, title: W, executor: {type: wait}}\n"
+     "  - {id: s, title: S}\n", ("unreachable-step", 5)),
+    ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n    auto: true\n"
+     "    requires_approval: {roles: [commander]}\n"
+     "    executor: {type: shell, command: 'true'}\n", ("auto-with-approval", 6)),
+    ("id: a\ntitle: A\nsteps:\n  - {id: s, title: S, auto: true}\n", ("auto-manual", 4)),
+    ("id: a\ntitle: A\n", ("empty-runbook", 1)),
+])
+def test_each_problem_is_found_at_its_line(tmp_path: Path, text: str,
+                                            expected: tuple[str, int]) -> None:
+    assert expected in lint_text(tmp_path, text)
+
+
+@pytest.mark.parametrize("command", [
+    "rm -rf /var/lib/app", "kubectl delete ns prod", "redis-cli FLUSHALL",
+    "psql -c 'DROP TABLE users'", "psql -c 'TRUNCATE events'",
+    "kubectl scale deploy/web --replicas=0", "psql -c 'select pg_terminate_backend(42)'",
+    "sudo ufw deny from any to any", "kill -9 1234", "iptables -A INPUT -s 1.2.3.4 -j DROP",
+    "sudo shutdown -h now", "sudo reboot",
+])
+def test_dangerous_commands_need_approval(tmp_path: Path, command: str) -> None:
+    text = (f"id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+            f"    executor: {{type: shell, command: \"{command}\"}}\n")
+    assert ("dangerous-without-approval", 6) in lint_text(tmp_path, text)
+
+
+def test_harmless_commands_are_not_dangerous(tmp_path: Path) -> None:
+    text = ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+            "    executor: {type: shell, command: 'kubectl get pods -n web'}\n")
+    assert lint_text(tmp_path, text) == []
+
+
+def test_a_shell_variable_the_command_assigns_is_not_a_parameter(tmp_path: Path) -> None:
+    text = ("id: a\ntitle: A\nsteps:\n  - id: s\n    title: S\n"
+            "    executor: {type: shell, command: 'for i in 1 2; do echo ${i}; done'}\n")
+    assert lint_text(tmp_path, text) == []
+
+
+def test_duplicate_runbook_ids_across_files(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text("id: a\ntitle: A\nsteps: [{id: s, title: S}]\n")
+    (tmp_path / "two.yaml").write_text("id: a\ntitle: A\nsteps: [{id: s, title: S}]\n")
+    findings = lint_paths([tmp_path])
+    assert [(f.code, Path(f.file).name) for f in findings] == [("duplicate-runbook-id",
+                                                               "two.yaml")]
+    assert has_errors(findings) and "one.yaml:1" in findings[0].message
+
+
+def test_every_code_is_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "runbooks.md").read_text()
+    missing = [code for code in CODES if f"`{code}`" not in docs]
+    assert missing == []
