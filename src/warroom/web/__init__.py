@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages, each with a JSON twin in the API."""

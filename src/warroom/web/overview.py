@@ -1,0 +1,108 @@
+"""The dashboard's data, one JSON-able dict shared by the page and GET /api/v1/dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from warroom.api.deps import Services
+from warroom.api.presenters import incident_json
+from warroom.domain.incident import ACTIVE_STATUSES
+from warroom.evidence.metrics import IncidentMetricsRow, compute_metrics
+from warroom.runtime import Runtime
+from warroom.services.principal import Principal, require
+from warroom.store import db
+from warroom.store.incidents import IncidentFilter
+from warroom.store.schema import incidents
+from warroom.web.broadcast import live_broadcaster
+from warroom.web.rota import on_call_now
+
+OPEN_SHOWN = 25  # per severity; the count says how many more there are
+TREND_MONTHS = 6
+METRICS_TTL_SECONDS = 60
+
+
+def dashboard_data(svc: Services, caller: Principal | None) -> dict[str, Any]:
+    who = require(caller, "viewer", "reading the dashboard")
+    runtime = svc.runtime
+    now = runtime.clock.now()
+    scheme = runtime.vocab.scheme
+    groups = []
+    for level in scheme.levels:
+        flt = IncidentFilter(status=list(ACTIVE_STATUSES), severity=[level.key])
+        items, _ = svc.incidents.list(who, flt, OPEN_SHOWN)
+        count = len(items) if len(items) < OPEN_SHOWN else svc.incidents.count(who, flt)
+        groups.append({"severity": level.key, "name": level.name, "count": count,
+                       "incidents": [incident_json(i, scheme, now) for i in items]})
+    return {
+        "generated_at": now.isoformat(),
+        "open": groups,
+        "open_total": sum(g["count"] for g in groups),
+        "on_call": on_call_now(runtime, now),
+        "metrics": month_metrics(runtime, now, who.sees_restricted),
+    }
+
+
+def _month_start(now: datetime, back: int) -> datetime:
+    month = now.year * 12 + now.month - 1 - back
+    return datetime(month // 12, month % 12 + 1, 1, tzinfo=UTC)
+
+
+def month_metrics(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str, Any]:
+    """This month's MTTA/MTTR and a six-month trend, cached until the next commit or a minute.
+
+    Callers who may not see restricted incidents get figures over normal incidents only, so
+    the numbers cannot hint at restricted work."""
+    generation = live_broadcaster(runtime).generation
+    key = f"web_metrics:{'all' if sees_restricted else 'normal'}"
+    cached = runtime.extras.get(key)
+    if cached and cached[0] == generation and (now - cached[1]).total_seconds() < \
+            METRICS_TTL_SECONDS and cached[1].month == now.month:
+        result: dict[str, Any] = cached[2]
+        return result
+    result = _compute(runtime, now, sees_restricted)
+    runtime.extras[key] = (generation, now, result)
+    return result
+
+
+def _compute(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str, Any]:
+    scheme = runtime.vocab.scheme
+    since = _month_start(now, TREND_MONTHS - 1)
+    query = sa.select(
+        incidents.c.id, incidents.c.severity, incidents.c.services, incidents.c.is_drill,
+        incidents.c.started_at, incidents.c.detected_at, incidents.c.declared_at,
+        incidents.c.acknowledged_at, incidents.c.mitigated_at, incidents.c.resolved_at,
+    ).where(incidents.c.started_at >= since, incidents.c.is_drill.is_(False))
+    if not sees_restricted:
+        query = query.where(incidents.c.visibility == "normal")
+    sla = {lvl.key: lvl.ack_sla.total_seconds() for lvl in scheme.levels}
+    with db.read(runtime.engine) as conn:
+        rows = [IncidentMetricsRow(
+            id=r.id, severity=r.severity, services=tuple(r.services), team=None,
+            is_drill=r.is_drill, started_at=r.started_at, detected_at=r.detected_at,
+            declared_at=r.declared_at, acknowledged_at=r.acknowledged_at,
+            mitigated_at=r.mitigated_at, resolved_at=r.resolved_at,
+            ack_sla_seconds=sla.get(r.severity)) for r in conn.execute(query)]
+    report = compute_metrics(rows, now, "month", scheme.keys())
+    periods = {g.key: g for g in report.by_period}
+    trend = []
+    for back in range(TREND_MONTHS - 1, -1, -1):
+        key = _month_start(now, back).strftime("%Y-%m")
+        group = periods.get(key)
+        trend.append({"month": key, "incidents": group.incidents if group else 0,
+                      "mtta_median": group.mtta.median if group else None,
+                      "mttr_median": group.mttr.median if group else None})
+    this = periods.get(now.strftime("%Y-%m"))
+    return {
+        "month": now.strftime("%Y-%m"),
+        "incidents": this.incidents if this else 0,
+        "mtta_median": this.mtta.median if this else None,
+        "mtta_p90": this.mtta.p90 if this else None,
+        "mttr_median": this.mttr.median if this else None,
+        "mttr_p90": this.mttr.p90 if this else None,
+        "ack_sla_compliance": this.ack_sla.compliance if this else None,
+        "trend": trend,
+        "unit": "seconds",
+    }

@@ -1,0 +1,203 @@
+"""The public status page over HTTP: no login, Statuspage v2 JSON with exact field lists and
+enums, the Atom feed, and nothing restricted, internal or drilled ever shown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from fastapi.testclient import TestClient
+
+from warroom.clock import FakeClock
+from warroom.runtime import Runtime
+
+PAGE_FIELDS = {"id", "name", "url", "time_zone", "updated_at"}
+STATUS_FIELDS = {"indicator", "description"}
+COMPONENT_FIELDS = {"id", "name", "status", "created_at", "updated_at", "position",
+                    "description", "showcase", "start_date", "group_id", "page_id", "group",
+                    "only_show_if_degraded"}
+INCIDENT_FIELDS = {"id", "name", "status", "created_at", "updated_at", "monitoring_at",
+                   "resolved_at", "impact", "shortlink", "started_at", "page_id",
+                   "incident_updates", "components"}
+UPDATE_FIELDS = {"id", "status", "body", "incident_id", "created_at", "updated_at",
+                 "display_at", "affected_components", "deliver_notifications",
+                 "custom_tweet", "tweet_id"}
+MAINTENANCE_FIELDS = INCIDENT_FIELDS | {"scheduled_for", "scheduled_until"}
+COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage",
+                      "under_maintenance"}
+INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "postmortem"}
+MAINTENANCE_STATUSES = {"scheduled", "in_progress", "verifying", "completed"}
+DOCUMENTS = {
+    "summary": {"page", "components", "incidents", "scheduled_maintenances", "status"},
+    "status": {"page", "status"},
+    "components": {"page", "components"},
+    "incidents": {"page", "incidents"},
+    "incidents/unresolved": {"page", "incidents"},
+    "scheduled-maintenances": {"page", "scheduled_maintenances"},
+    "scheduled-maintenances/upcoming": {"page", "scheduled_maintenances"},
+    "scheduled-maintenances/active": {"page", "scheduled_maintenances"},
+}
+
+
+def validate(doc: dict[str, Any], keys: set[str]) -> None:
+    """Check a document against Statuspage's field lists and enums."""
+    assert set(doc) == keys
+    assert set(doc["page"]) == PAGE_FIELDS
+    if "status" in doc:
+        assert set(doc["status"]) == STATUS_FIELDS
+        assert doc["status"]["indicator"] in {"none", "minor", "major", "critical"}
+    for c in doc.get("components", []):
+        assert set(c) == COMPONENT_FIELDS and c["status"] in COMPONENT_STATUSES
+    for i in doc.get("incidents", []):
+        assert set(i) == INCIDENT_FIELDS and i["status"] in INCIDENT_STATUSES
+        assert i["impact"] in {"none", "minor", "major", "critical"}
+        for u in i["incident_updates"]:
+            assert set(u) == UPDATE_FIELDS and u["status"] in INCIDENT_STATUSES
+        for c in i["components"]:
+            assert set(c) == COMPONENT_FIELDS
+    for m in doc.get("scheduled_maintenances", []):
+        assert set(m) == MAINTENANCE_FIELDS and m["status"] in MAINTENANCE_STATUSES
+        assert m["impact"] == "maintenance"
+
+
+def declare(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    resp = client.post("/api/v1/incidents", headers=headers, json=body)
+    assert resp.status_code == 201, resp.text
+    incident: dict[str, Any] = resp.json()["incident"]
+    return incident
+
+
+def doc(client: TestClient, name: str) -> dict[str, Any]:
+    resp = client.get(f"/status/api/v2/{name}.json")
+    assert resp.status_code == 200
+    assert resp.headers["access-control-allow-origin"] == "*"
+    body: dict[str, Any] = resp.json()
+    validate(body, DOCUMENTS[name])
+    return body
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_every_document_matches_statuspage_fields_without_login(
+        status_client: TestClient, rita: dict[str, str], name: str) -> None:
+    declare(status_client, rita, title="Checkout errors", severity="P1", services=["web"])
+    body = doc(status_client, name)
+    assert body["page"]["name"] == "Acme status"
+    assert body["page"]["url"] == "https://status.acme.test/status"
+    assert body["page"]["time_zone"] == "Europe/Berlin"
+
+
+def test_component_status_follows_the_most_severe_open_incident(
+        status_client: TestClient, rita: dict[str, str], status_runtime: Runtime) -> None:
+    quiet = doc(status_client, "summary")
+    assert quiet["status"] == {"indicator": "none", "description": "Service Under Maintenance"}
+    assert [(c["name"], c["status"]) for c in quiet["components"]] == [
+        ("Website", "under_maintenance"), ("API", "operational")]  # CDN swap until 10:00
+    clock = status_runtime.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=2))
+    p2 = declare(status_client, rita, title="Slow pages", severity="P2", services=["web"])
+    p0 = declare(status_client, rita, title="API down", severity="P0", services=["api"])
+    summary = doc(status_client, "summary")
+    assert {c["name"]: c["status"] for c in summary["components"]} == {
+        "Website": "degraded_performance", "API": "major_outage"}
+    assert summary["status"] == {"indicator": "critical", "description": "Major System Outage"}
+    assert {i["id"]: i["impact"] for i in summary["incidents"]} == {
+        p2["human_id"]: "minor", p0["human_id"]: "critical"}
+    status_client.post(f"/api/v1/incidents/{p0['human_id']}/severity", headers=rita,
+                       json={"severity": "P1"})
+    assert {c["name"]: c["status"] for c in doc(status_client, "components")["components"]}[
+        "API"] == "partial_outage"
+    status_client.post(f"/api/v1/incidents/{p0['human_id']}/resolve", headers=rita, json={})
+    after = doc(status_client, "summary")
+    assert {c["name"]: c["status"] for c in after["components"]}["API"] == "operational"
+    assert [i["id"] for i in after["incidents"]] == [p2["human_id"]]
+    history = doc(status_client, "incidents")["incidents"]
+    resolved = next(i for i in history if i["id"] == p0["human_id"])
+    assert resolved["status"] == "resolved" and resolved["resolved_at"]
+    assert [u["status"] for u in resolved["incident_updates"]] == ["resolved", "investigating"]
+
+
+def test_internal_text_never_reaches_the_public_page(
+        status_client: TestClient, rita: dict[str, str]) -> None:
+    incident = declare(status_client, rita, title="Login errors", severity="P1",
+                       services=["web"], impact="internal: customer ACME-42 hit")
+    ref = incident["human_id"]
+    status_client.post(f"/api/v1/incidents/{ref}/notes", headers=rita,
+                       json={"text": "root password rotated by bob"})
+    status_client.post(f"/api/v1/incidents/{ref}/status", headers=rita,
+                       json={"status": "identified", "note": "bad deploy 7f3a"})
+    status_client.post(f"/api/v1/incidents/{ref}/resolve", headers=rita,
+                       json={"summary": "reverted 7f3a"})
+    pages = [status_client.get(p).text for p in (
+        "/status", f"/status/incidents/{ref}", "/status/feed.atom",
+        "/status/api/v2/summary.json", "/status/api/v2/incidents.json")]
+    for text in pages:
+        for secret in ("root password", "7f3a", "ACME-42", "bob"):
+            assert secret not in text
+    assert "The cause has been identified" in pages[1]
+
+
+def test_restricted_drill_and_private_service_incidents_never_appear(
+        status_client: TestClient, rita: dict[str, str], sam: dict[str, str]) -> None:
+    declare(status_client, sam, title="Breach suspected", severity="P0", type="security",
+            services=["web"])
+    declare(status_client, rita, title="Quarterly drill", severity="P0", services=["web"],
+            drill=True)
+    declare(status_client, rita, title="Billing batch late", severity="P0",
+            services=["billing"])
+    hidden = declare(status_client, rita, title="Turned restricted", severity="P1",
+                     services=["api"])
+    status_client.post(f"/api/v1/incidents/{hidden['human_id']}/type", headers=rita,
+                       json={"type": "security"})
+    for path in ("/status", "/status/feed.atom", *(f"/status/api/v2/{n}.json"
+                                                   for n in DOCUMENTS)):
+        text = status_client.get(path).text
+        for title in ("Breach", "drill", "Billing", "Turned restricted", "billing"):
+            assert title not in text, (path, title)
+    assert status_client.get(f"/status/incidents/{hidden['human_id']}").status_code == 404
+    summary = doc(status_client, "summary")
+    assert summary["status"]["indicator"] == "none"
+
+
+def test_scheduled_maintenance_from_config(status_client: TestClient) -> None:
+    everything = doc(status_client, "scheduled-maintenances")["scheduled_maintenances"]
+    assert [(m["name"], m["status"]) for m in everything] == [
+        ("CDN swap", "in_progress"), ("DB upgrade", "scheduled")]
+    upgrade = everything[1]
+    assert [c["name"] for c in upgrade["components"]] == ["Website", "API"]
+    assert upgrade["scheduled_for"] == "2026-01-10T02:00:00.000000Z"
+    assert [m["name"] for m in doc(status_client, "scheduled-maintenances/active")[
+        "scheduled_maintenances"]] == ["CDN swap"]
+    assert [m["name"] for m in doc(status_client, "scheduled-maintenances/upcoming")[
+        "scheduled_maintenances"]] == ["DB upgrade"]
+    html = status_client.get("/status").text
+    assert "CDN swap" in html and "In progress" in html
+
+
+def test_status_page_html_shows_components_bars_and_escapes_titles(
+        status_client: TestClient, rita: dict[str, str]) -> None:
+    declare(status_client, rita, title="<script>alert(1)</script> outage", severity="P1",
+            services=["api"])
+    resp = status_client.get("/status")
+    assert resp.status_code == 200
+    html = resp.text
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert html.count('class="bar ') == 180  # 90 days × 2 public components
+    assert "Partial System Outage" in html
+    assert "<script" not in html  # the public page needs no JavaScript at all
+
+
+def test_atom_feed_lists_public_updates(status_client: TestClient,
+                                        rita: dict[str, str]) -> None:
+    incident = declare(status_client, rita, title="Search degraded", severity="P2",
+                       services=["web"])
+    status_client.post(f"/api/v1/incidents/{incident['human_id']}/resolve", headers=rita,
+                       json={})
+    resp = status_client.get("/status/feed.atom")
+    assert resp.headers["content-type"].startswith("application/atom+xml")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ElementTree.fromstring(resp.content)
+    titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
+    assert titles == ["Search degraded: resolved", "Search degraded: investigating"]
