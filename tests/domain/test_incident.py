@@ -56,6 +56,17 @@ def test_unknown_severity_lists_the_allowed_ones() -> None:
     assert "P0, P1, P2, P3" in str(err.value)
 
 
+@pytest.mark.parametrize("command", [dom.SetImpact("half\x00down"), dom.AddNote("\x00"),
+                                     dom.Resolve("fixed\x00")])
+def test_nul_characters_are_refused_by_name(command: dom.Command) -> None:
+    clock = FakeClock()
+    state = run([dom.Declare("db down", "P1")], clock)
+    with pytest.raises(InvalidCommand, match="contains a NUL character"):
+        dom.decide(state, command, VOCAB, clock.now())
+    with pytest.raises(InvalidCommand, match="title contains a NUL"):
+        dom.decide(None, dom.Declare("db\x00", "P1"), VOCAB, clock.now())
+
+
 def test_security_incidents_are_restricted_by_default() -> None:
     state = run([dom.Declare("leaked key", "P0", type="security")], FakeClock())
     assert state.visibility == "restricted"

@@ -172,6 +172,15 @@ def test_generic_batch_and_field_errors(http: TestClient, rt: Runtime) -> None:
     assert http.post(url, content=b"{not json").status_code == 400
 
 
+def test_nul_characters_are_refused_before_anything_is_stored(http: TestClient,
+                                                               rt: Runtime) -> None:
+    url = f"/api/v1/intake/generic/{keys(rt)['hook']}"
+    bad = http.post(url, json={"summary": "disk", "labels": {"host": "db\x001"}})
+    assert bad.status_code == 400
+    assert "NUL" in bad.json()["detail"] and bad.json()["field"] == "body"
+    assert stored_alerts(rt) == []
+
+
 def test_unknown_key_answers_404_without_detail(http: TestClient, rt: Runtime) -> None:
     for path in ("/api/v1/intake/alertmanager/nope", "/api/v1/intake/generic/nope",
                  f"/api/v1/intake/generic/{keys(rt)['am']}"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -194,9 +195,19 @@ def _nonblank(field_name: str, value: str, limit: int = 20000) -> str:
     return text
 
 
+def _no_nul(command: Command) -> None:
+    """NUL cannot be stored in PostgreSQL text and is never meant; refuse it on every engine."""
+    for item in dataclasses.fields(command):
+        value = getattr(command, item.name)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise InvalidCommand(f"{item.name} contains a NUL character (\\x00); remove it")
+
+
 def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
            now: datetime) -> list[Draft]:
     """Validate a command against the current state and return the events it produces."""
+    _no_nul(command)
     if isinstance(command, Declare):
         if state is not None:
             raise InvalidCommand("incident already declared")

@@ -101,13 +101,15 @@ async def _send(send: Send, status: int, body: Any, headers: list[tuple[bytes, b
 
 def _decode(raw: bytes, pagerduty_style: bool) -> Any:
     try:
+        if b"\\u0000" in raw:  # valid JSON, but no database column can hold a NUL
+            raise ValueError("contains \\u0000 (a NUL character), which no field may hold")
         return orjson.loads(raw) if raw.strip() else None
-    except orjson.JSONDecodeError as exc:
+    except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
+        reason = str(exc) if "NUL" in str(exc) else f"not valid JSON ({exc})"
         if pagerduty_style:
-            raise _Reject(400, PagerDutyEventError([("body", f"Invalid JSON: {exc}")]).body(),
+            raise _Reject(400, PagerDutyEventError([("body", reason)]).body(),
                           problem=False) from None
-        raise _problem(400, "Invalid payload", f"body: not valid JSON ({exc})",
-                       field="body") from None
+        raise _problem(400, "Invalid payload", f"body: {reason}", field="body") from None
 
 
 RUNTIME_KEY = "warroom.runtime"
