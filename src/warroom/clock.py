@@ -51,7 +51,7 @@ def utc(instant: datetime) -> datetime:
 
 def isoformat(instant: datetime) -> str:
     """Canonical text form of an instant: UTC, microseconds, trailing Z."""
-    return utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc(instant).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_instant(text: str) -> datetime:

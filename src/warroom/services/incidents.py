@@ -152,10 +152,19 @@ class IncidentService:
             return store.list_incidents(conn, flt, store.visibility_clause(
                 who.name, who.sees_restricted), limit, cursor)
 
-    def count(self, principal: Principal | None, flt: store.IncidentFilter) -> int:
+    def count(self, principal: Principal | None, flt: store.IncidentFilter,
+              cap: int | None = None) -> int:
+        """The number of visible matches; with `cap`, any figure above cap means "more"."""
         who = require(principal, "viewer", "counting incidents")
         with db.read(self.rt.engine) as conn:
             return store.count_incidents(conn, flt, store.visibility_clause(
+                who.name, who.sees_restricted), cap)
+
+    def count_by_severity(self, principal: Principal | None,
+                          flt: store.IncidentFilter) -> dict[str, int]:
+        who = require(principal, "viewer", "counting incidents")
+        with db.read(self.rt.engine) as conn:
+            return store.count_by_severity(conn, flt, store.visibility_clause(
                 who.name, who.sees_restricted))
 
     def verify(self, principal: Principal | None, ref: str) -> tuple[dom.IncidentState,

@@ -173,7 +173,38 @@ def visibility_clause(username: str | None, sees_restricted: bool) -> sa.ColumnE
     return sa.or_(normal, participant)
 
 
-def _filter_clauses(flt: IncidentFilter) -> list[sa.ColumnElement[bool]]:
+# The FTS5 trigram table migration 0009 keeps in step with incidents (SQLite only).
+incident_search = sa.table("incident_search", sa.column("incident_id"), sa.column("body"))
+SEARCH_TEXT = sa.func.lower(sa.literal_column(
+    "human_id || ' ' || title || ' ' || impact", sa.Text))
+TRIGRAM = 3
+# Lists say "1,000+" rather than count a broad filter over a long history exactly.
+COUNT_CAP = 1000
+# Past this many matches a term is common: walking incidents newest first and testing each
+# finds a page of matches sooner than collecting every match from the index and sorting.
+COMMON_TERM = 2000
+
+
+def text_clause(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring search over human id, title and impact.
+
+    SQLite answers rare terms from the trigram FTS table; PostgreSQL's LIKE on the same
+    expression is served by the pg_trgm index where it exists. Needles shorter than a
+    trigram, and common terms, are tested row by row."""
+    needle = text.lower()
+    if conn.dialect.name == "sqlite" and len(needle) >= TRIGRAM:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        matches = sa.select(incident_search.c.incident_id).where(
+            incident_search.c.body.op("MATCH")(phrase))
+        found = conn.execute(sa.select(sa.func.count()).select_from(
+            matches.limit(COMMON_TERM + 1).subquery())).scalar_one()
+        if found <= COMMON_TERM:
+            return incidents.c.id.in_(matches)
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return SEARCH_TEXT.like(pattern, escape="\\")
+
+
+def _filter_clauses(conn: sa.Connection, flt: IncidentFilter) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = []
     if flt.status:
         clauses.append(incidents.c.status.in_(list(flt.status)))
@@ -191,12 +222,7 @@ def _filter_clauses(flt: IncidentFilter) -> list[sa.ColumnElement[bool]]:
         clauses.append(sa.exists().where(incident_services.c.incident_id == incidents.c.id,
                                          incident_services.c.service == flt.service))
     if flt.text:
-        needle = "%" + flt.text.lower().replace("\\", "\\\\").replace("%", "\\%")\
-            .replace("_", "\\_") + "%"
-        clauses.append(sa.or_(
-            sa.func.lower(incidents.c.title).like(needle, escape="\\"),
-            sa.func.lower(incidents.c.impact).like(needle, escape="\\"),
-            sa.func.lower(incidents.c.human_id).like(needle, escape="\\")))
+        clauses.append(text_clause(conn, flt.text))
     return clauses
 
 
@@ -217,7 +243,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def list_incidents(conn: sa.Connection, flt: IncidentFilter, visible: sa.ColumnElement[bool],
                    limit: int, cursor: str | None) -> tuple[list[IncidentState], str | None]:
-    query = sa.select(incidents).where(visible, *_filter_clauses(flt))
+    query = sa.select(incidents).where(visible, *_filter_clauses(conn, flt))
     if cursor:
         at, ident = decode_cursor(cursor)
         query = query.where(sa.or_(incidents.c.declared_at < at,
@@ -228,8 +254,22 @@ def list_incidents(conn: sa.Connection, flt: IncidentFilter, visible: sa.ColumnE
     return rows[:limit], next_cursor
 
 
-def count_incidents(conn: sa.Connection, flt: IncidentFilter,
-                    visible: sa.ColumnElement[bool]) -> int:
-    query = sa.select(sa.func.count()).select_from(incidents).where(visible,
-                                                                     *_filter_clauses(flt))
+def count_incidents(conn: sa.Connection, flt: IncidentFilter, visible: sa.ColumnElement[bool],
+                    cap: int | None = None) -> int:
+    """How many incidents match; with `cap`, stop counting at cap + 1 (a broad filter over a
+    large history then costs no more than `cap` rows)."""
+    if cap is None:
+        query = sa.select(sa.func.count()).select_from(incidents).where(
+            visible, *_filter_clauses(conn, flt))
+    else:
+        matching = sa.select(sa.literal(1)).select_from(incidents).where(
+            visible, *_filter_clauses(conn, flt)).limit(cap + 1)
+        query = sa.select(sa.func.count()).select_from(matching.subquery())
     return int(conn.execute(query).scalar_one())
+
+
+def count_by_severity(conn: sa.Connection, flt: IncidentFilter,
+                      visible: sa.ColumnElement[bool]) -> dict[str, int]:
+    query = sa.select(incidents.c.severity, sa.func.count()).where(
+        visible, *_filter_clauses(conn, flt)).group_by(incidents.c.severity)
+    return {severity: int(n) for severity, n in conn.execute(query)}

@@ -14,7 +14,7 @@ from warroom.domain import incident as dom
 from warroom.domain.errors import DomainError, InvalidCommand
 from warroom.domain.incident import ACTIVE_STATUSES, STATUSES
 from warroom.services.principal import Principal
-from warroom.store.incidents import IncidentFilter
+from warroom.store.incidents import COUNT_CAP, IncidentFilter
 from warroom.web.session import FormUser, PageUser
 from warroom.web.templating import render
 from warroom.web.timeline import timeline_rows
@@ -47,7 +47,8 @@ def incident_list(
     api_params += [("status", s) for s in statuses] + [("severity", s) for s in severity if s]
     return render(request, "incidents.html", {
         "items": [incident_json(i, svc.runtime.vocab.scheme, now) for i in items],
-        "count": svc.incidents.count(who, flt), "next_cursor": next_cursor,
+        "count": svc.incidents.count(who, flt, COUNT_CAP), "count_cap": COUNT_CAP,
+        "next_cursor": next_cursor,
         "filters": {"state": state, "severity": severity, "service": service, "type": type,
                     "q": q},
         "query": query, "services": svc.runtime.config.service_names(),

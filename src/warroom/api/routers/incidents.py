@@ -15,7 +15,7 @@ from warroom.domain import incident as dom
 from warroom.domain.errors import InvalidCommand
 from warroom.services.incidents import CommandResult
 from warroom.services.principal import Principal
-from warroom.store.incidents import IncidentFilter
+from warroom.store.incidents import COUNT_CAP, IncidentFilter
 
 Handler = Callable[..., dict[str, Any]]
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -122,8 +122,10 @@ def list_incidents(
     except ValueError as exc:
         raise InvalidCommand(str(exc)) from exc
     now = svc.runtime.clock.now()
+    count = svc.incidents.count(caller, flt, COUNT_CAP)
     return {"items": [incident_json(i, svc.runtime.vocab.scheme, now) for i in items],
-            "next_cursor": next_cursor, "count": svc.incidents.count(caller, flt)}
+            "next_cursor": next_cursor, "count": min(count, COUNT_CAP),
+            "count_capped": count > COUNT_CAP}
 
 
 @router.get("/{ref}", summary="Read one incident by human id or internal id")
