@@ -157,6 +157,16 @@ def schedule_draft(runtime: Runtime, conn: sa.Connection, state: dom.IncidentSta
                     now=now, payload={}, incident_id=state.id)
 
 
+def template_markdown(conn: sa.Connection, state: dom.IncidentState) -> str:
+    """The postmortem template filled in from the incident's timeline and action items."""
+    timeline = incident_store.load_events(conn, state.id)
+    incident = {"id": state.id, "human_id": state.human_id, "title": state.title,
+                "severity": state.severity, "status": state.status,
+                "services": list(state.services), "impact": state.impact,
+                "users_affected": state.users_affected}
+    return draft_postmortem(incident, timeline, item_dicts(conn, state.id))
+
+
 def draft_now(runtime: Runtime, conn: sa.Connection, incident_id: str) -> bool:
     """Store the generated draft of a resolved incident that has no postmortem yet, schedule
     its review deadline and record `postmortem_drafted`; False when there was nothing to do."""
@@ -169,13 +179,7 @@ def draft_now(runtime: Runtime, conn: sa.Connection, incident_id: str) -> bool:
     from warroom.engine import timers
 
     now = runtime.clock.now()
-    timeline = incident_store.load_events(conn, state.id)
-    incident = {"id": state.id, "human_id": state.human_id, "title": state.title,
-                "severity": state.severity, "status": state.status,
-                "services": list(state.services), "impact": state.impact,
-                "users_affected": state.users_affected}
-    markdown = draft_postmortem(incident, timeline, item_dicts(conn, state.id))
-    _add_revision(conn, state.id, markdown, "warroom", now)
+    _add_revision(conn, state.id, template_markdown(conn, state), "warroom", now)
     after = due_after(runtime.config.postmortems, state.severity)
     due_at = now + after if after is not None and not state.is_drill else None
     conn.execute(sa.update(postmortems).where(postmortems.c.incident_id == state.id)
@@ -207,6 +211,12 @@ class PostmortemService:
             raise NotFound(f"{state.human_id} has no postmortem yet — one is drafted when the "
                            "incident resolves, or PUT one to start it")
         return found
+
+    def template(self, principal: Principal | None, ref: str) -> str:
+        """The generated draft to start a postmortem from (what resolving would store)."""
+        state = self.incidents.get(principal, ref)
+        with db.read(self.rt.engine) as conn:
+            return template_markdown(conn, state)
 
     def revisions(self, principal: Principal | None, ref: str) -> list[Revision]:
         state = self.incidents.get(principal, ref)
