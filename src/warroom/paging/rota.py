@@ -22,17 +22,31 @@ MAX_RANGE = timedelta(days=366)
 DEFAULT_HORIZON = timedelta(days=28)
 
 
-def _schedules(runtime: Runtime, at: datetime | None = None) -> dict[str, Schedule]:
+def merged_schedules(runtime: Runtime, ending_after: datetime | None = None
+                     ) -> dict[str, Schedule]:
+    """Every configured schedule, in config order, with the stored overrides merged in (they
+    win): the one view of the rota that paging, the API and the console share. With
+    `ending_after`, overrides that ended by then are not read (one query either way)."""
     with db.read(runtime.engine) as conn:
-        overrides = store.list_overrides(conn, ending_after=at)
+        overrides = store.list_overrides(conn, ending_after=ending_after)
     return directory(runtime).schedules_with(overrides)
 
 
-def _one(runtime: Runtime, name: str) -> Schedule:
-    schedule = _schedules(runtime).get(name)
+def _configured(runtime: Runtime, name: str) -> Schedule:
+    """The schedule as the config declares it; NotFound lists the schedules there are."""
+    schedule = directory(runtime).schedules.get(name)
     if schedule is None:
         known = ", ".join(sorted(directory(runtime).schedules)) or "none configured"
         raise NotFound(f"no schedule {name!r}; schedules: {known}")
+    return schedule
+
+
+def _one(runtime: Runtime, name: str) -> Schedule:
+    _configured(runtime, name)
+    with db.read(runtime.engine) as conn:
+        stored = store.list_overrides(conn, schedule=name)
+    schedule = directory(runtime).schedule(name, stored)
+    assert schedule is not None
     return schedule
 
 
@@ -50,7 +64,7 @@ def who(runtime: Runtime, principal: Principal | None, at: datetime | None = Non
     """Who is on call per schedule at `at` (default now): the effective person first."""
     require(principal, "viewer", "reading on-call schedules")
     instant = utc(at) if at else runtime.clock.now()
-    schedules = _schedules(runtime, instant)
+    schedules = merged_schedules(runtime, instant)
     if schedule is not None:
         schedules = {schedule: _one(runtime, schedule)}
     result = []
@@ -88,7 +102,7 @@ def user_ics(runtime: Runtime, principal: Principal | None, user: str,
     require(principal, "viewer", "reading on-call schedules")
     now = runtime.clock.now()
     first, last = _range(start or now, end or (start or now) + DEFAULT_HORIZON)
-    return user_calendar(user, _schedules(runtime).values(), first, last, now)
+    return user_calendar(user, merged_schedules(runtime).values(), first, last, now)
 
 
 def _known_user(found: PagingDirectory, runtime: Runtime, user: str) -> bool:
@@ -99,7 +113,7 @@ def add_override(runtime: Runtime, principal: Principal | None, name: str, *, us
                  start: datetime, end: datetime, reason: str = "") -> dict[str, Any]:
     """Put `user` on call for `name` from start to end (stored; beats the config's layers)."""
     who_ = require(principal, "responder", "overriding an on-call schedule")
-    _one(runtime, name)
+    _configured(runtime, name)
     found = directory(runtime)
     if not _known_user(found, runtime, user):
         raise InvalidCommand(f"unknown user {user!r}; add them under users: in the config")
@@ -111,12 +125,16 @@ def add_override(runtime: Runtime, principal: Principal | None, name: str, *, us
     return created.to_json()
 
 
-def overrides(runtime: Runtime, principal: Principal | None, name: str) -> list[dict[str, Any]]:
+def overrides(runtime: Runtime, principal: Principal | None, name: str,
+              ending_after: datetime | None = None) -> list[dict[str, Any]]:
+    """The schedule's overrides, the config's (`id: null`) then the stored ones; with
+    `ending_after`, only those that end after it (running or still to come)."""
     require(principal, "viewer", "reading on-call schedules")
-    schedule = _one(runtime, name)
     configured = [{"id": None, "schedule": name, "user": o.user, "start": isoformat(o.start),
                    "end": isoformat(o.end), "reason": o.reason, "created_by": "config"}
-                  for o in directory(runtime).schedules[name].overrides]
+                  for o in _configured(runtime, name).overrides
+                  if ending_after is None or o.end > ending_after]
     with db.read(runtime.engine) as conn:
-        stored = [o.to_json() for o in store.list_overrides(conn, schedule=schedule.name)]
+        stored = [o.to_json() for o in store.list_overrides(conn, schedule=name,
+                                                            ending_after=ending_after)]
     return configured + stored

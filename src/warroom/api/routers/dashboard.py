@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from warroom.api.deps import Services, principal, services
 from warroom.services.principal import Principal, require
 from warroom.web.overview import dashboard_data
-from warroom.web.rota import calendar, escalation_policies, on_call_now
+from warroom.web.rota import escalation_policies, oncall_view
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 Caller = Annotated[Principal | None, Depends(principal)]
@@ -22,13 +22,11 @@ def dashboard(svc: Svc, caller: Caller) -> dict[str, Any]:
     return dashboard_data(svc, caller)
 
 
-@router.get("/console/oncall", summary="Who is on call now and the coming days' calendar")
+@router.get("/console/oncall",
+            summary="Who is on call now, the coming days' calendar and upcoming overrides")
 def oncall(svc: Svc, caller: Caller,
            days: int = Query(14, ge=1, le=62)) -> dict[str, Any]:
-    require(caller, "viewer", "reading on-call schedules")
-    now = svc.runtime.clock.now()
-    return {"now": on_call_now(svc.runtime, now),
-            "calendar": calendar(svc.runtime, now, days)}
+    return oncall_view(svc.runtime, caller, svc.runtime.clock.now(), days)
 
 
 @router.get("/console/escalation-policies", summary="Escalation policies from config")
