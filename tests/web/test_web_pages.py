@@ -11,7 +11,7 @@ from warroom.runtime import Runtime
 from warroom.web.testkit import Browser, token_for
 
 PAGES = ["/", "/incidents", "/incidents?state=all", "/incidents/new", "/oncall",
-         "/escalation-policies", "/admin/users", "/admin/tokens"]
+         "/escalation-policies", "/admin/users", "/admin/tokens", "/reports/metrics"]
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
 XSS_NOTE = '<svg onload=alert(2)>"><b>bold</b>'
 
@@ -169,6 +169,85 @@ def test_dashboard_metrics_follow_this_months_incidents(browser: Browser,
     html = browser.get("/").text
     assert "MTTA median, last 6 months: 01 4m" in html
     assert "MTTR median, last 6 months: 01 1h 00m" in html
+
+
+def _store_unrouted_alert(rt: Runtime, summary: str, **labels: str) -> int:
+    """A firing alert the rules chose not to declare for, stored as the intake stores it
+    (the example organisation's rules declare for every alert, so HTTP cannot make one)."""
+    import sqlalchemy as sa
+
+    from warroom.store.alerts import alerts
+
+    now = rt.clock.now()
+    with rt.engine.begin() as conn:
+        inserted = conn.execute(sa.insert(alerts).values(
+            integration="alertmanager", source="alertmanager", dedup_key=summary,
+            status="firing", labels=labels, annotations={}, summary=summary,
+            severity_hint=None, service="database", starts_at=now, ends_at=None,
+            first_seen=now, last_seen=now, count=1, links=[], incident_id=None,
+            silenced_by=None, acknowledged_at=None, raw={}).returning(alerts.c.id))
+        return int(inserted.scalar_one())
+
+
+def _live_region(html: str, name: str) -> str:
+    found = re.search(rf'data-live-region="{name}">(.*?)</section>', html, re.S)
+    assert found, f"no live region {name}"
+    return found.group(1)
+
+
+def test_dashboard_shows_unrouted_firing_alerts_and_recent_changes(
+        browser: Browser, org_runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    from warroom.testing.intake import am_alert, am_webhook, keys
+
+    browser.login("rita")
+    intake = f"/api/v1/intake/alertmanager/{keys(org_runtime)['alertmanager']}"
+    # Routed (it declares an incident) and silenced alerts are not unrouted.
+    routed = am_webhook(am_alert(alertname="FrontendDown", job="frontend"))
+    assert browser.client.post(intake, json=routed).status_code in (200, 202)
+    assert browser.post("/silences", {"matchers": 'alertname="NoisyNode"', "duration": "2h",
+                                      "comment": "rack move"}).status_code == 303
+    silenced = am_webhook(am_alert(alertname="NoisyNode", job="node"))
+    assert browser.client.post(intake, json=silenced).status_code in (200, 202)
+    [muted] = browser.get("/api/v1/alerts?silenced=true").json()["items"]
+    assert muted["summary"] == "node is down" and muted["incident_id"] is None
+    alert_id = _store_unrouted_alert(org_runtime, "Disk 95% full on db-3",
+                                     alertname="DiskFull", instance=XSS_TITLE)
+    now = org_runtime.clock.now()
+    for summary, at in (("Deploy db schema v42", now - timedelta(minutes=20)),
+                        ("Ancient deploy", now - timedelta(days=8))):
+        body = {"routing_key": keys(org_runtime)["zabbix"],
+                "payload": {"summary": summary, "source": "ci", "timestamp": at.isoformat()}}
+        assert browser.client.post("/v2/change/enqueue", json=body).status_code == 202
+    browser.login("vic")
+    data = browser.get("/api/v1/dashboard").json()
+    assert data["unrouted_alerts"]["count"] == 1
+    [alert] = data["unrouted_alerts"]["items"]
+    assert alert["id"] == alert_id and alert["incident_id"] is None
+    assert alert["labels"] == {"alertname": "DiskFull", "instance": XSS_TITLE}
+    assert [c["summary"] for c in data["recent_changes"]["items"]] == ["Deploy db schema v42"]
+    assert data["recent_changes"]["items"][0]["service"] == "database"
+    unrouted = browser.get("/api/v1/alerts?unrouted=true").json()["items"]
+    assert [a["id"] for a in unrouted] == [alert_id]
+    html = browser.get("/").text
+    region = _live_region(html, "unrouted")
+    assert "Disk 95% full on db-3" in region and "DiskFull" in region
+    assert "FrontendDown" not in region and "NoisyNode" not in region
+    assert "<script>alert" not in region and "&lt;script&gt;" in region
+    assert 'href="/alerts?status=firing"' in region
+    recent = _live_region(html, "changes")
+    assert "Deploy db schema v42" in recent and "Ancient deploy" not in recent
+
+
+def test_dashboard_panels_say_when_there_is_nothing_to_show(browser: Browser) -> None:
+    browser.login("vic")
+    data = browser.get("/api/v1/dashboard").json()
+    assert data["unrouted_alerts"] == {"count": 0, "items": []}
+    assert data["recent_changes"]["items"] == []
+    html = browser.get("/").text
+    assert "Every firing alert reached an incident or a silence." in html
+    assert "No changes in the last 7 days." in html
 
 
 def test_oncall_page_shows_now_and_two_weeks(browser: Browser) -> None:

@@ -65,16 +65,25 @@ def metrics_rows(conn: sa.Connection, config: OrgConfig, visible: sa.ColumnEleme
     return rows
 
 
+def visible_metrics_rows(runtime: Runtime, principal: Principal | None,
+                         since: datetime | None = None,
+                         until: datetime | None = None) -> list[IncidentMetricsRow]:
+    """The rows of every incident the caller may see (viewer role and up): every metrics
+    view reads through here, so they all filter restricted incidents the same way."""
+    who = require(principal, "viewer", "reading incident metrics")
+    with db.read(runtime.engine) as conn:
+        return metrics_rows(conn, runtime.config,
+                            visibility_clause(who.name, who.sees_restricted), since, until)
+
+
 def metrics_report(runtime: Runtime, principal: Principal | None, period: str = "month",
                    since: datetime | None = None,
                    until: datetime | None = None) -> MetricsReport:
     """MTTx for every incident the caller may see (viewer role and up)."""
-    who = require(principal, "viewer", "reading incident metrics")
+    require(principal, "viewer", "reading incident metrics")
     if period not in PERIODS:
         raise InvalidCommand(f"unknown period {period!r}; use {' or '.join(PERIODS)}")
-    with db.read(runtime.engine) as conn:
-        rows = metrics_rows(conn, runtime.config,
-                            visibility_clause(who.name, who.sees_restricted), since, until)
+    rows = visible_metrics_rows(runtime, principal, since, until)
     chosen: Period = "week" if period == "week" else "month"
     return compute_metrics(rows, runtime.clock.now(), chosen,
                            runtime.config.severity_scheme().keys())

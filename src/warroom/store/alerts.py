@@ -21,6 +21,11 @@ integrations = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Firing alerts that reached no incident and no silence or suppressing rule: nobody was paged.
+# Queries spell it exactly like this (not with bound parameters) so that SQLite, which matches
+# a partial index's terms literally, uses ix_alerts_unrouted.
+UNROUTED_WHERE = "status = 'firing' AND incident_id IS NULL AND silenced_by IS NULL"
+
 alerts = sa.Table(
     "alerts", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -50,6 +55,8 @@ alerts = sa.Table(
     sa.Index("ix_alerts_key", "integration", "dedup_key", "id"),
     sa.Index("ix_alerts_incident", "incident_id", "status"),
     sa.Index("ix_alerts_last_seen", "last_seen", "id"),
+    sa.Index("ix_alerts_unrouted", "status", "incident_id", "silenced_by", "id",
+             sqlite_where=sa.text(UNROUTED_WHERE), postgresql_where=sa.text(UNROUTED_WHERE)),
 )
 
 alert_groups = sa.Table(
@@ -73,6 +80,7 @@ change_events = sa.Table(
     sa.Column("details", JSONDoc, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.Index("ix_change_events_service", "service", "at"),
+    sa.Index("ix_change_events_at", "at", "id"),
 )
 
 silences = sa.Table(

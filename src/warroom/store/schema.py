@@ -38,6 +38,8 @@ incidents = sa.Table(
     sa.Index("ix_incidents_declared", "declared_at", "id"),
     sa.Index("ix_incidents_status", "status", "declared_at"),
     sa.Index("ix_incidents_severity", "severity", "declared_at"),
+    sa.Index("ix_incidents_status_severity", "status", "severity"),  # migration 0007
+    sa.Index("ix_incidents_started", "started_at"),  # migration 0007
 )
 
 incident_services = sa.Table(

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from warroom.api.deps import Services
 from warroom.api.presenters import incident_json
-from warroom.domain.incident import ACTIVE_STATUSES
+from warroom.domain.incident import ACTIVE_STATUSES, IncidentState
 from warroom.evidence.metrics import IncidentMetricsRow, compute_metrics
+from warroom.evidence.trends import month_start
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store.incidents import IncidentFilter
 from warroom.store.schema import incidents
 from warroom.web.broadcast import live_broadcaster
+from warroom.web.intake_panels import recent_changes, unrouted_alerts
 from warroom.web.rota import on_call_now
 
 OPEN_SHOWN = 25  # per severity; the count says how many more there are
@@ -30,11 +32,14 @@ def dashboard_data(svc: Services, caller: Principal | None) -> dict[str, Any]:
     now = runtime.clock.now()
     scheme = runtime.vocab.scheme
     groups = []
+    counts = svc.incidents.count_by_severity(who, IncidentFilter(status=list(ACTIVE_STATUSES)))
     for level in scheme.levels:
-        flt = IncidentFilter(status=list(ACTIVE_STATUSES), severity=[level.key])
-        items, _ = svc.incidents.list(who, flt, OPEN_SHOWN)
-        count = len(items) if len(items) < OPEN_SHOWN else svc.incidents.count(who, flt)
-        groups.append({"severity": level.key, "name": level.name, "count": count,
+        items: list[IncidentState] = []
+        if counts.get(level.key):
+            flt = IncidentFilter(status=list(ACTIVE_STATUSES), severity=[level.key])
+            items, _ = svc.incidents.list(who, flt, OPEN_SHOWN)
+        groups.append({"severity": level.key, "name": level.name,
+                       "count": counts.get(level.key, 0),
                        "incidents": [incident_json(i, scheme, now) for i in items]})
     return {
         "generated_at": now.isoformat(),
@@ -42,12 +47,9 @@ def dashboard_data(svc: Services, caller: Principal | None) -> dict[str, Any]:
         "open_total": sum(g["count"] for g in groups),
         "on_call": on_call_now(runtime, now),
         "metrics": month_metrics(runtime, now, who.sees_restricted),
+        "unrouted_alerts": unrouted_alerts(svc, who),
+        "recent_changes": recent_changes(svc, who),
     }
-
-
-def _month_start(now: datetime, back: int) -> datetime:
-    month = now.year * 12 + now.month - 1 - back
-    return datetime(month // 12, month % 12 + 1, 1, tzinfo=UTC)
 
 
 def month_metrics(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def month_metrics(runtime: Runtime, now: datetime, sees_restricted: bool) -> dic
 
 def _compute(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str, Any]:
     scheme = runtime.vocab.scheme
-    since = _month_start(now, TREND_MONTHS - 1)
+    since = month_start(now, TREND_MONTHS - 1)
     query = sa.select(
         incidents.c.id, incidents.c.severity, incidents.c.services, incidents.c.is_drill,
         incidents.c.started_at, incidents.c.detected_at, incidents.c.declared_at,
@@ -89,7 +91,7 @@ def _compute(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str
     periods = {g.key: g for g in report.by_period}
     trend = []
     for back in range(TREND_MONTHS - 1, -1, -1):
-        key = _month_start(now, back).strftime("%Y-%m")
+        key = month_start(now, back).strftime("%Y-%m")
         group = periods.get(key)
         trend.append({"month": key, "incidents": group.incidents if group else 0,
                       "mtta_median": group.mtta.median if group else None,

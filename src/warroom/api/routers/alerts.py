@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from warroom.api.deps import Services, principal, services
 from warroom.domain.errors import NotFound
+from warroom.intake.unrouted import unrouted_clause
 from warroom.services.principal import Principal, require
 from warroom.store.alerts import alerts
 
@@ -36,6 +37,9 @@ def alert_json(row: Any) -> dict[str, Any]:
 def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
                 integration: str | None = None, service: str | None = None,
                 incident: str | None = None, silenced: bool | None = None,
+                unrouted: Annotated[bool, Query(description=(
+                    "only firing alerts that reached no incident and were neither silenced "
+                    "nor suppressed by a rule"))] = False,
                 limit: int = Query(100, ge=1, le=1000),
                 before: int | None = Query(None, description="cursor: an alert id")
                 ) -> dict[str, Any]:
@@ -52,6 +56,8 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
     if silenced is not None:
         query = query.where(alerts.c.silenced_by.isnot(None) if silenced
                             else alerts.c.silenced_by.is_(None))
+    if unrouted:
+        query = query.where(unrouted_clause())
     if before is not None:
         query = query.where(alerts.c.id < before)
     with svc.runtime.engine.connect() as conn:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
@@ -14,6 +14,7 @@ from warroom.domain.errors import InvalidCommand
 from warroom.evidence.drill_runner import overdue, overdue_json, score_incident, scorecard_json
 from warroom.evidence.drills import ScenarioError, parse_scenario
 from warroom.evidence.reporting import metrics_report, report_json
+from warroom.evidence.trends import MAX_MONTHS, trend_json, trend_report
 from warroom.services.principal import Principal
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -27,6 +28,14 @@ def metrics(svc: Svc, caller: Caller, period: Literal["month", "week"] = "month"
             since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     report = metrics_report(svc.runtime, caller, period, since, until)
     return report_json(report, since, until)
+
+
+@router.get("/metrics/trend", summary="MTTA, MTTM and MTTR per severity and per service, "
+            "month by month over the last months (drills excluded; seconds; medians and "
+            "nearest-rank p90); the console's metrics page")
+def metrics_trend(svc: Svc, caller: Caller,
+                  months: int = Query(6, ge=1, le=MAX_MONTHS)) -> dict[str, Any]:
+    return trend_json(trend_report(svc.runtime, caller, months))
 
 
 class ScoreBody(BaseModel):
