@@ -139,7 +139,9 @@ def test_console_end_to_end_in_chromium(server: Server, tmp_path: Path) -> None:
 
         # Phone width: nothing overflows sideways.
         for path, name in (("/", "dashboard"), (f"/incidents/{ref}", "incident"),
-                           ("/incidents", "incidents"), ("/oncall", "oncall")):
+                           ("/incidents", "incidents"), ("/oncall", "oncall"),
+                           ("/reports/metrics", "metrics"), ("/action-items", "action-items"),
+                           (f"/incidents/{ref}/postmortem", "postmortem")):
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(f"{url}{path}")
             page.screenshot(path=str(SHOTS / f"phone-{name}.png"), full_page=True)
@@ -150,8 +152,11 @@ def test_console_end_to_end_in_chromium(server: Server, tmp_path: Path) -> None:
         status_page.screenshot(path=str(SHOTS / "phone-status.png"), full_page=True)
         assert status_page.evaluate("document.scrollingElement.scrollWidth") <= 390
         page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(f"{url}/oncall")
-        page.screenshot(path=str(SHOTS / "oncall.png"), full_page=True)
+        for path, name in (("/oncall", "oncall"), ("/reports/metrics", "metrics"),
+                           ("/action-items", "action-items"),
+                           (f"/incidents/{ref}/postmortem", "postmortem")):
+            page.goto(f"{url}{path}")
+            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         first.close()
     api.close()
     shutil.rmtree(profile, ignore_errors=True)

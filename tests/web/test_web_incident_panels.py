@@ -134,3 +134,20 @@ def test_panel_forms_without_a_csrf_token_are_refused(browser: Browser,
                         with_csrf=False)
     assert resp.status_code == 403
     assert browser.get(f"/api/v1/incidents/{ref}/runbooks").json()["items"] == []
+
+
+def test_header_counts_down_to_the_next_status_update(browser: Browser,
+                                                       org_runtime: Runtime) -> None:
+    browser.login("rita")
+    ref = _frontend_alert(browser, org_runtime)
+    incident = browser.get(f"/api/v1/incidents/{ref}").json()
+    if incident["severity"] != "P1":  # P1 updates every 30 minutes in the example org
+        assert browser.post(f"/incidents/{ref}/severity", {"severity": "P1"}).status_code == 303
+    posted = browser.post(f"/incidents/{ref}/updates", {
+        "audience": "internal", "template": "initial", "body": "Looking", "action": "post"})
+    assert posted.status_code == 303
+    updates = browser.get(f"/api/v1/incidents/{ref}/escalation").json()["updates"]
+    assert updates["cadence_minutes"] and updates["next_due_at"], updates
+    page = browser.get(f"/incidents/{ref}").text
+    assert (f'data-deadline="{updates["next_due_at"]}" data-label="Update" role="timer"'
+            in page)

@@ -14,13 +14,16 @@ from warroom.domain.errors import DomainError, Unauthenticated
 from warroom.runtime import Runtime
 from warroom.status import pages as status_pages
 from warroom.web import (
+    action_item_pages,
     admin,
     admin_intake,
     alerts,
     dashboard,
     incident_panels,
     incidents,
+    metrics_page,
     oncall,
+    postmortem_pages,
     runbook_pages,
     service_pages,
     session,
@@ -30,7 +33,9 @@ from warroom.web.templating import WEB, render
 
 ROUTERS = (session.router, dashboard.router, incidents.router, incident_panels.router,
            alerts.router, runbook_pages.router, service_pages.router, oncall.router,
-           admin.router, admin_intake.router, status_pages.router)
+           metrics_page.router,
+           admin.router, admin_intake.router, postmortem_pages.router,
+           action_item_pages.router, status_pages.router)
 JSON_PREFIXES = ("/api/", "/status/api/", "/v2/")
 
 

@@ -68,12 +68,13 @@ def panels(svc: Services, who: Principal, ref: str) -> dict[str, Any]:
     alerts = _safe(alerts_api.list_alerts, svc, who, status=None, integration=None,
                    service=None, incident=ref, silenced=None, limit=50, before=None)
     changes = _safe(changes_api.incident_changes, ref, svc, who, hours=6, limit=20)
+    escalation = _safe(commands.escalation_view, svc.runtime, who, ref)
     return {
         "suggested": [s for s in suggested["items"] if s["runbook_id"] not in attached_ids],
         "attached": attached["items"], "runs": run_list["items"], "approvals": approvals,
         "alerts": (alerts or {"items": []})["items"],
         "changes": (changes or {"items": []})["items"],
-        "audiences": AUDIENCES, "templates": TEMPLATES,
+        "audiences": AUDIENCES, "templates": TEMPLATES, "escalation": escalation,
     }
 
 

@@ -19,8 +19,9 @@
       var left = deadline - now;
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 2 * 60 * 1000);
-      el.textContent = left < 0 ? "Ack overdue by " + formatSpan(left)
-                                : "Ack due in " + formatSpan(left);
+      var label = el.getAttribute("data-label") || "Ack";
+      el.textContent = left < 0 ? label + " overdue by " + formatSpan(left)
+                                : label + " due in " + formatSpan(left);
     });
   }
 
