@@ -21,7 +21,7 @@ $(VENV)/.test-deps: $(VENV)/.run-deps
 	touch $@
 
 run: $(VENV)/.run-deps
-	$(BIN)/warroom serve
+	$(BIN)/warroom serve --example-data
 
 test: $(VENV)/.test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

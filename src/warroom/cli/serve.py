@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 import uvicorn
 
@@ -13,13 +15,30 @@ from warroom.services.users import UserService
 from warroom.settings import Settings
 from warroom.store import db as dbmod
 
+if TYPE_CHECKING:
+    from warroom.runtime import Runtime
+
 DB_APP_COMMAND = "db"
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
+def _seed_examples(runtime: Runtime) -> list[str]:
+    from warroom.evidence.example_data import seed_examples
+    from warroom.services.incidents import IncidentService
+    from warroom.store.incidents import IncidentFilter
+
+    if IncidentService(runtime).count(SYSTEM, IncidentFilter(), cap=1):
+        return []
+    return seed_examples(runtime, SYSTEM, runtime.clock.now())
+
+
 def serve(
     bind: str = typer.Option(None, help="host:port (default: WARROOM_BIND or 127.0.0.1:8080)"),
+    example_data: bool = typer.Option(
+        False, "--example-data", help="While the database holds no incidents, add a few "
+        "realistic past ones (and a drill) so the dashboard and metrics have something to "
+        "show. `make run` passes it."),
 ) -> None:
     """Migrate the database, load the config and serve the API and console."""
     with friendly_errors():
@@ -36,12 +55,16 @@ def serve(
         users = UserService(runtime)
         created = users.sync_from_config(SYSTEM)
         admin = users.bootstrap_admin(SYSTEM)
+        examples = _seed_examples(runtime) if example_data else []
     url = settings.public_url
     database = runtime.engine.url.render_as_string(hide_password=True)
     out.print(f"[bold]warroom[/] serving [cyan]{url}[/] "
               f"({runtime.config.organisation.name}, database {database})")
     if created:
         out.print(f"created {len(created)} user(s) from config: {', '.join(created)}")
+    if examples:
+        out.print(f"added {len(examples)} example incidents ({examples[0]} to {examples[-1]}); "
+                  "they say 'example data' in their resolution")
     if admin:
         name, password = admin
         out.print("[bold yellow]First start: an admin account was created.[/]")
