@@ -203,6 +203,10 @@ def main() -> None:
         users.sync_from_config(SYSTEM)
         users.create(SYSTEM, "bench-admin", role="admin")
         token = users.create_token(SYSTEM, "bench-admin").token
+        # A responder sees restricted incidents only where they take part, so every query
+        # carries the visibility test an admin's skips.
+        users.create(SYSTEM, "bench-responder", role="responder")
+        responder = users.create_token(SYSTEM, "bench-responder").token
         runtime.engine.dispose()
         server = Server(work, {"WARROOM_DATABASE_URL": db_url, "WARROOM_CONFIG": str(ORG),
                                "WARROOM_DATA_DIR": str(work / "data"),
@@ -210,15 +214,19 @@ def main() -> None:
         server.start(timeout=120)
         headers = {"Authorization": f"Bearer {token}"}
         try:
-            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
-                print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8}")
-                for path in ("/", "/api/v1/dashboard", "/incidents",
-                             "/incidents?state=all", "/api/v1/incidents?limit=50",
-                             "/incidents?state=all&q=replication", f"/incidents/{sample}",
-                             f"/api/v1/incidents/{sample}", "/status"):
-                    p50, p95 = time_gets(client, path, args.requests)
-                    flag = "" if p95 < 100 else "  over budget"
-                    print(f"{path:<40} {p50:8.1f} {p95:8.1f}{flag}")
+            for role, bearer in (("admin", token), ("responder", responder)):
+                with httpx.Client(base_url=server.url, timeout=30,
+                                  headers={"Authorization": f"Bearer {bearer}"}) as client:
+                    print(f"{'page (as ' + role + ')':<40} {'p50 ms':>8} {'p95 ms':>8}")
+                    for path in ("/", "/api/v1/dashboard", "/incidents",
+                                 "/incidents?state=all", "/api/v1/incidents?limit=50",
+                                 "/incidents?state=all&q=replication",
+                                 "/incidents?state=all&q=no-such-words",
+                                 f"/incidents/{sample}", f"/api/v1/incidents/{sample}",
+                                 "/status"):
+                        p50, p95 = time_gets(client, path, args.requests)
+                        flag = "" if p95 < 100 else "  over budget"
+                        print(f"{path:<40} {p50:8.1f} {p95:8.1f}{flag}")
             sse = asyncio.run(hold_sse(server.url, headers, args.sse))
             print(f"SSE: {sse['connected']}/{sse['clients']} clients connected in "
                   f"{sse['connect_all_s']:.1f}s; one commit reached {sse['delivered']} of them "

@@ -27,7 +27,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("config", "", "Organisation config: a YAML file or a directory of YAML files. "
             "Empty means built-in defaults only."),
     Setting("data_dir", "./.warroom", "Directory for generated state: the secret key, the "
-            "evidence signing key and generated integration keys."),
+            "evidence signing key, generated integration keys and caches."),
     Setting("public_url", "", "Base URL people and monitoring use to reach this server; "
             "defaults to http://<bind>."),
     Setting("log_level", "info", "Log level: debug, info, warning or error."),

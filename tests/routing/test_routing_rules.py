@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celpy.celparser import CELParser
 
 from warroom.intake.signal import Signal
 from warroom.routing.rules import (
     RuleCompileError,
     RuleSet,
+    load_cel_parser,
     load_rules,
     render_template,
     signal_context,
@@ -175,3 +177,17 @@ def test_action_must_have_exactly_one_kind() -> None:
 def test_template_fills_dotted_fields_and_blanks_unknown_ones() -> None:
     assert render_template("{{ labels.service }}/{{labels.nope}}/{{ x.y.z }}",
                            {"labels": {"service": "api"}}) == "api//"
+
+
+def test_the_cel_parser_built_from_its_cache_triages_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache" / "cel-grammar.lark"
+    labels = {"alertname": "HighLatency"}
+    annotations = {"p95_seconds": "1.9", "degradation_ratio": "0.7"}
+    for _ in range(2):  # the first build writes the cache, the second loads it
+        monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+        load_cel_parser(cache)
+        assert cache.is_file()
+        data, smap = load(EXAMPLE)
+        assert _severity(load_rules(data, smap, SEVERITIES), _context(labels, annotations)) \
+            == "P2"

@@ -25,6 +25,7 @@ from warroom.routing.rules import (
     RuleConfig,
     RuleSet,
     compile_rules,
+    load_cel_parser,
     signal_context,
 )
 from warroom.routing.silences import MaintenanceWindow, Silence, SilenceMatch, is_silenced
@@ -111,6 +112,7 @@ def compile_plan(runtime: Runtime) -> Plan:
     if config.rules:
         try:
             parsed = [RuleConfig.model_validate(raw) for raw in config.rules]
+            load_cel_parser(runtime.settings.data_dir / "cache" / "cel-grammar.lark")
             rules = compile_rules(parsed, cast(SourceMap, runtime.loaded.origins), severities)
         except ValidationError as exc:
             problems.extend(f"{where(('rules',))}: rules: {e['msg']} at "

@@ -12,12 +12,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import celpy
+import lark
 from celpy import celtypes
 from celpy.adapter import json_to_cel
-from celpy.celparser import CELParseError
+from celpy.celparser import CELParseError, CELParser
 from celpy.evaluation import CELEvalError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -358,6 +360,30 @@ def _render(rule: RuleConfig, action: ActionConfig, context: Mapping[str, Any]) 
 
 def _where(smap: SourceMap | None, loc: Sequence[str | int]) -> str:
     return f"{smap.where(loc)}: " if smap is not None else ""
+
+
+def load_cel_parser(cache: Path | None) -> None:
+    """Build celpy's process-wide Lark parser, caching its analysed grammar in `cache`.
+
+    Building the LALR tables costs about 0.3-0.8 s, most of warroom's cold start; loading them
+    from the cache takes about 10 ms. Lark checks the grammar's sha256 against the file, so a
+    cel-python upgrade rebuilds it. The options are celpy's own (CELParser.__init__), with
+    the tree class of the compiled runner, which compile_rules creates first."""
+    if CELParser.CEL_PARSER is not None:
+        return
+    target: str | bool = False
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            target = str(cache)
+        except OSError:  # a read-only data dir: build without the cache
+            target = False
+    grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
+    CELParser.CEL_PARSER = lark.Lark(
+        grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
+        lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
+        maybe_placeholders=False, priority="invert",
+        tree_class=celpy.CompiledRunner.tree_node_class, cache=target)
 
 
 def compile_rules(configs: Sequence[RuleConfig] | RulesConfig, smap: SourceMap | None = None,
