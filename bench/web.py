@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from warroom.clock import SystemClock
 from warroom.domain.events import GENESIS_HASH, seal
-from warroom.domain.incident import IncidentState, apply
+from warroom.domain.incident import apply
 from warroom.runtime import build_runtime
 from warroom.services.principal import SYSTEM
 from warroom.services.users import UserService
 from warroom.settings import Settings
+from warroom.store.incidents import row_values
 from warroom.store.schema import (
     incident_counters,
     incident_events,
@@ -49,21 +50,6 @@ SERVICES = ["frontend", "api", "auth", "database", "monitoring"]
 WORDS = ["checkout", "latency", "errors", "login", "timeouts", "disk", "queue", "replication",
          "certificate", "DNS", "cache", "payments", "search", "webhooks", "deploy"]
 BATCH = 5000
-
-
-def _row(state: IncidentState) -> dict[str, Any]:
-    return {"id": state.id, "human_id": state.human_id, "title": state.title,
-            "severity": state.severity, "type": state.type, "status": state.status,
-            "impact": state.impact, "visibility": state.visibility,
-            "services": list(state.services), "roles": [list(p) for p in state.roles],
-            "responders": list(state.responders), "created_by": state.created_by,
-            "is_drill": state.is_drill, "resolution": state.resolution,
-            "users_affected": state.users_affected, "started_at": state.started_at,
-            "detected_at": state.detected_at, "declared_at": state.declared_at,
-            "acknowledged_at": state.acknowledged_at, "mitigated_at": state.mitigated_at,
-            "resolved_at": state.resolved_at, "closed_at": state.closed_at,
-            "updated_at": state.updated_at, "last_seq": state.last_seq,
-            "head_hash": state.head_hash}
 
 
 def seed(engine: sa.Engine, count: int, now: datetime) -> str:
@@ -113,7 +99,7 @@ def seed(engine: sa.Engine, count: int, now: datetime) -> str:
                            "kind": kind, "data": data, "prev_hash": event.prev_hash,
                            "hash": event.hash})
         assert state is not None
-        rows.append(_row(state))
+        rows.append(row_values(state))
         links.append({"incident_id": ident, "service": service})
         people.extend({"incident_id": ident, "username": u} for u in sorted(state.participants()))
         sample = state.human_id if not secure else sample

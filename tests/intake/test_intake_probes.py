@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 import ssl
@@ -27,7 +26,6 @@ from warroom.intake.probes import (
     check_certificate,
     observe,
     run_http_probe,
-    run_http_probe_async,
 )
 
 
@@ -77,14 +75,6 @@ def test_unexpected_status_and_missing_body_text_fail(http_base: str) -> None:
     assert not ready.ok and "returned 503, expected 2xx" in ready.detail
     assert not wrong_text.ok and "does not contain 'healthy'" in wrong_text.detail
     assert accepted.ok
-
-
-def test_async_probe_gives_the_same_verdict(http_base: str) -> None:
-    async def run() -> ProbeResult:
-        async with httpx.AsyncClient() as client:
-            return await run_http_probe_async(_probe(f"{http_base}/api/ready"), client,
-                                              FakeClock())
-    assert not asyncio.run(run()).ok
 
 
 def test_refused_connection_and_timeout_fail() -> None:

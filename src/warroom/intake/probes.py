@@ -94,21 +94,6 @@ def run_http_probe(probe: ProbeConfig, client: httpx.Client, clock: Clock) -> Pr
                        (time.perf_counter() - started) * 1000)
 
 
-async def run_http_probe_async(probe: ProbeConfig, client: httpx.AsyncClient,
-                               clock: Clock) -> ProbeResult:
-    """One HTTP check with an async client, for engines running many probes at once."""
-    at = clock.now()
-    started = time.perf_counter()
-    try:
-        response = await client.request(probe.method, probe.url, headers=probe.headers,
-                                        timeout=probe.timeout.total_seconds())
-    except httpx.HTTPError as exc:
-        return _failure(probe, at, exc, started)
-    ok, detail = _judge(probe, response)
-    return ProbeResult(probe.name, "http", at, ok, detail, response.status_code,
-                       (time.perf_counter() - started) * 1000)
-
-
 def check_certificate(probe: ProbeConfig, clock: Clock, cafile: str | None = None) -> ProbeResult:
     """Connect with TLS, read the certificate's notAfter and fail within `tls_expiry_days`.
 

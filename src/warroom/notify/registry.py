@@ -80,28 +80,28 @@ def build_notifier(config: BaseModel, deps: NotifierDeps | None = None) -> Notif
     return channel_type(name).factory(config, deps or NotifierDeps())
 
 
+def _http(notifier: Callable[..., Notifier]) -> NotifierFactory:
+    """The factory of a notifier that posts over HTTP: it takes the clock and transport."""
+    return lambda c, d: notifier(c, clock=d.clock, transport=d.transport)
+
+
 def _register_builtins() -> None:
     builtins = [
-        ChannelType("slack", cfg.SlackChannel, lambda c, d: SlackNotifier(
-            c, clock=d.clock, transport=d.transport), "Slack incoming webhook"),
-        ChannelType("mattermost", cfg.MattermostChannel, lambda c, d: SlackNotifier(
-            c, clock=d.clock, transport=d.transport), "Mattermost incoming webhook"),
-        ChannelType("rocketchat", cfg.RocketChatChannel, lambda c, d: SlackNotifier(
-            c, clock=d.clock, transport=d.transport), "Rocket.Chat incoming webhook"),
-        ChannelType("teams", cfg.TeamsChannel, lambda c, d: TeamsNotifier(
-            c, clock=d.clock, transport=d.transport), "Microsoft Teams webhook"),
-        ChannelType("discord", cfg.DiscordChannel, lambda c, d: DiscordNotifier(
-            c, clock=d.clock, transport=d.transport), "Discord webhook"),
+        ChannelType("slack", cfg.SlackChannel, _http(SlackNotifier), "Slack incoming webhook"),
+        ChannelType("mattermost", cfg.MattermostChannel, _http(SlackNotifier),
+                    "Mattermost incoming webhook"),
+        ChannelType("rocketchat", cfg.RocketChatChannel, _http(SlackNotifier),
+                    "Rocket.Chat incoming webhook"),
+        ChannelType("teams", cfg.TeamsChannel, _http(TeamsNotifier), "Microsoft Teams webhook"),
+        ChannelType("discord", cfg.DiscordChannel, _http(DiscordNotifier), "Discord webhook"),
         ChannelType("email", cfg.EmailChannel, lambda c, d: EmailNotifier(c, clock=d.clock),
                     "Email over SMTP"),
-        ChannelType("webhook", cfg.WebhookChannel, lambda c, d: WebhookNotifier(
-            c, clock=d.clock, transport=d.transport), "Signed JSON webhook"),
-        ChannelType("pagerduty", cfg.PagerDutyChannel, lambda c, d: PagerDutyNotifier(
-            c, clock=d.clock, transport=d.transport), "PagerDuty Events API v2"),
-        ChannelType("sms", cfg.SmsChannel, lambda c, d: GatewayNotifier(
-            c, clock=d.clock, transport=d.transport), "SMS via an HTTP gateway"),
-        ChannelType("voice", cfg.VoiceChannel, lambda c, d: GatewayNotifier(
-            c, clock=d.clock, transport=d.transport), "Voice call via an HTTP gateway"),
+        ChannelType("webhook", cfg.WebhookChannel, _http(WebhookNotifier), "Signed JSON webhook"),
+        ChannelType("pagerduty", cfg.PagerDutyChannel, _http(PagerDutyNotifier),
+                    "PagerDuty Events API v2"),
+        ChannelType("sms", cfg.SmsChannel, _http(GatewayNotifier), "SMS via an HTTP gateway"),
+        ChannelType("voice", cfg.VoiceChannel, _http(GatewayNotifier),
+                    "Voice call via an HTTP gateway"),
         ChannelType("console", cfg.ConsoleChannel, lambda c, d: ConsoleNotifier(
             c, stream=d.stream), "Log or terminal output"),
     ]

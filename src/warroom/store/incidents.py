@@ -84,7 +84,8 @@ def state_from_row(row: sa.Row[Any]) -> IncidentState:
     )
 
 
-def _row_values(state: IncidentState) -> dict[str, Any]:
+def row_values(state: IncidentState) -> dict[str, Any]:
+    """The `incidents` row of a state: what append writes, and what a bulk loader inserts."""
     return {
         "id": state.id, "human_id": state.human_id, "title": state.title,
         "severity": state.severity, "type": state.type, "status": state.status,
@@ -116,7 +117,7 @@ def append(conn: sa.Connection, incident_id: str, state: IncidentState | None,
         new_state = apply(new_state, event)
     if new_state is None:
         raise ValueError("append needs at least one event")
-    values = _row_values(new_state)
+    values = row_values(new_state)
     if state is None:
         conn.execute(sa.insert(incidents).values(**values))
     else:

@@ -13,6 +13,7 @@ from warroom.engine.worker import Worker
 from warroom.runtime import Runtime
 from warroom.services.incidents import IncidentService
 from warroom.services.principal import Principal
+from warroom.testing.runtime import Users
 
 ROLLBACK_LOG = b"deployment.apps/checkout rolled back\n"
 ROLLBACK_SHA = hashlib.sha256(ROLLBACK_LOG).hexdigest()
@@ -103,3 +104,13 @@ def scripted_p0(runtime: Runtime, clock: FakeClock, who: Principal,
     if run_worker:
         settle(runtime)
     return ScriptedTimes(ref, t0, acked, identified, mitigated, resolved)
+
+
+@dataclass(frozen=True)
+class ResolvedP0:
+    """A runtime whose channels post to `receiver`, after the scripted P0 was resolved."""
+    runtime: Runtime
+    clock: FakeClock
+    users: Users
+    commander: Principal
+    story: ScriptedTimes

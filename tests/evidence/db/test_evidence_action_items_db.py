@@ -3,11 +3,8 @@ overdue (fake clock + Worker.run_once), and sent to the tracker webhook."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,11 +15,9 @@ from warroom.engine.worker import Worker
 from warroom.evidence.action_items import items_from_markdown
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal
-from warroom.services.users import UserService
-from warroom.testing.evidence_config import evidence_config
-from warroom.testing.evidence_db import scripted_p0
+from warroom.testing.evidence_db import ResolvedP0, scripted_p0
 from warroom.testing.receivers import HttpReceiver, ReceivedRequest
-from warroom.testing.runtime import Users, make_runtime, make_users
+from warroom.testing.runtime import Users
 
 
 def test_action_items_are_parsed_from_the_postmortem_list() -> None:
@@ -91,53 +86,40 @@ def _item_reminders(receiver: HttpReceiver) -> list[ReceivedRequest]:
             if r.path == "/reminders" and "Action item" in r.json()["subject"]]
 
 
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with HttpReceiver() as rec:
-        yield rec
-
-
 def test_overdue_items_remind_their_owner_and_new_items_reach_the_tracker(
-        db_url: str, tmp_path: Path, receiver: HttpReceiver) -> None:
-    clock = FakeClock()
-    runtime = make_runtime(db_url, tmp_path, clock, evidence_config(tmp_path, receiver.url))
-    try:
-        users = make_users(runtime)
-        commander = UserService(runtime).principal_for("commander")
-        assert commander is not None
-        story = scripted_p0(runtime, clock, commander)
+        resolved_p0: ResolvedP0, receiver: HttpReceiver) -> None:
+    runtime, clock, users = resolved_p0.runtime, resolved_p0.clock, resolved_p0.users
+    story = resolved_p0.story
+    worker = Worker(runtime)
+    with TestClient(create_app(runtime)) as client:
+        item = client.post(f"/api/v1/incidents/{story.human_id}/action-items", json={
+            "title": "Add a canary stage", "owner": "responder",
+            "due_at": isoformat(story.resolved + timedelta(days=3))},
+            headers=users.headers("commander")).json()
+        worker.run_once()
+        tracker = [r for r in receiver.wait_for(1) if r.path == "/tracker"]
+        assert tracker[0].json()["extra"]["action_item"]["title"] == "Add a canary stage"
+        clock.set(story.resolved + timedelta(days=3, minutes=1))
+        worker.run_once()  # the pass queues the reminder after this run's deliveries
+        worker.run_once()
+        receiver.wait_for(3)
+        reminders = _item_reminders(receiver)
+        assert len(reminders) == 1
+        assert reminders[0].json()["destination"] == "responder"
+        assert "Action item overdue: Add a canary stage" in reminders[0].json()["subject"]
+        # Not again within remind_every (24h), and never once it is done.
+        clock.advance(timedelta(hours=1))
         worker = Worker(runtime)
-        with TestClient(create_app(runtime)) as client:
-            item = client.post(f"/api/v1/incidents/{story.human_id}/action-items", json={
-                "title": "Add a canary stage", "owner": "responder",
-                "due_at": isoformat(story.resolved + timedelta(days=3))},
-                headers=users.headers("commander")).json()
-            worker.run_once()
-            tracker = [r for r in receiver.wait_for(1) if r.path == "/tracker"]
-            assert tracker[0].json()["extra"]["action_item"]["title"] == "Add a canary stage"
-            clock.set(story.resolved + timedelta(days=3, minutes=1))
-            worker.run_once()  # the pass queues the reminder after this run's deliveries
-            worker.run_once()
-            receiver.wait_for(3)
-            reminders = _item_reminders(receiver)
-            assert len(reminders) == 1
-            assert reminders[0].json()["destination"] == "responder"
-            assert "Action item overdue: Add a canary stage" in reminders[0].json()["subject"]
-            # Not again within remind_every (24h), and never once it is done.
-            clock.advance(timedelta(hours=1))
-            worker = Worker(runtime)
-            worker.run_once()
-            assert len(_item_reminders(receiver)) == 1
-            client.patch(f"/api/v1/action-items/{item['id']}", json={"status": "done"},
-                         headers=users.headers("responder"))
-            clock.advance(timedelta(days=2))
-            Worker(runtime).run_once()
-            assert len(_item_reminders(receiver)) == 1
-            events = client.get(f"/api/v1/incidents/{story.human_id}/timeline",
-                                headers=users.headers("viewer")).json()["events"]
-            assert [e["kind"] for e in events].count("action_item_overdue") == 1
-    finally:
-        runtime.engine.dispose()
+        worker.run_once()
+        assert len(_item_reminders(receiver)) == 1
+        client.patch(f"/api/v1/action-items/{item['id']}", json={"status": "done"},
+                     headers=users.headers("responder"))
+        clock.advance(timedelta(days=2))
+        Worker(runtime).run_once()
+        assert len(_item_reminders(receiver)) == 1
+        events = client.get(f"/api/v1/incidents/{story.human_id}/timeline",
+                            headers=users.headers("viewer")).json()["events"]
+        assert [e["kind"] for e in events].count("action_item_overdue") == 1
 
 
 @given(st.lists(st.tuples(

@@ -3,11 +3,8 @@ Markdown and HTML export, and the overdue-review reminder on the fake clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from warroom.api.app import create_app
@@ -15,11 +12,9 @@ from warroom.clock import FakeClock, isoformat
 from warroom.engine.worker import Worker
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal
-from warroom.services.users import UserService
-from warroom.testing.evidence_config import evidence_config
-from warroom.testing.evidence_db import scripted_p0, settle
+from warroom.testing.evidence_db import ResolvedP0, scripted_p0, settle
 from warroom.testing.receivers import HttpReceiver
-from warroom.testing.runtime import Users, make_runtime, make_users
+from warroom.testing.runtime import Users
 
 
 def _kinds(client: TestClient, users: Users, ref: str) -> list[str]:
@@ -115,50 +110,37 @@ def test_postmortem_exports_as_markdown_and_as_html_with_raw_html_escaped(
     assert "&lt;script&gt;" in page.text
 
 
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with HttpReceiver() as rec:
-        yield rec
-
-
 def test_overdue_review_records_an_event_and_reminds_the_commander(
-        db_url: str, tmp_path: Path, receiver: HttpReceiver) -> None:
-    clock = FakeClock()
-    runtime = make_runtime(db_url, tmp_path, clock, evidence_config(tmp_path, receiver.url))
-    try:
-        users = make_users(runtime)
-        commander = UserService(runtime).principal_for("commander")
-        assert commander is not None
-        story = scripted_p0(runtime, clock, commander)
-        worker = Worker(runtime)
-        clock.set(story.resolved + timedelta(hours=47, minutes=59))
+        resolved_p0: ResolvedP0, receiver: HttpReceiver) -> None:
+    runtime, clock, users = resolved_p0.runtime, resolved_p0.clock, resolved_p0.users
+    story = resolved_p0.story
+    worker = Worker(runtime)
+    clock.set(story.resolved + timedelta(hours=47, minutes=59))
+    worker.run_once()
+    assert receiver.requests == []
+    clock.set(story.resolved + timedelta(hours=48))
+    worker.run_once()
+    (reminder,) = receiver.wait_for(1)
+    body = reminder.json()
+    assert reminder.path == "/reminders"
+    assert body["kind"] == "reminder"
+    assert body["destination"] == "commander"
+    assert body["subject"] == f"[{story.human_id}] Post-incident review overdue"
+    with TestClient(create_app(runtime)) as client:
+        kinds = _kinds(client, users, story.human_id)
+        assert kinds.count("postmortem_overdue") == 1
+        pm = client.get(f"/api/v1/incidents/{story.human_id}/postmortem",
+                        headers=users.headers("viewer")).json()
+        assert pm["overdue_at"] == isoformat(story.resolved + timedelta(hours=48))
+        # A day later it reminds again, but the overdue event is recorded only once.
+        clock.advance(timedelta(hours=24))
         worker.run_once()
-        assert receiver.requests == []
-        clock.set(story.resolved + timedelta(hours=48))
+        assert len(receiver.wait_for(2)) == 2
+        assert _kinds(client, users, story.human_id).count("postmortem_overdue") == 1
+        # Once published, the reminders stop.
+        for status in ("in_review", "published"):
+            client.post(f"/api/v1/incidents/{story.human_id}/postmortem/status",
+                        json={"status": status}, headers=users.headers("commander"))
+        clock.advance(timedelta(hours=48))
         worker.run_once()
-        (reminder,) = receiver.wait_for(1)
-        body = reminder.json()
-        assert reminder.path == "/reminders"
-        assert body["kind"] == "reminder"
-        assert body["destination"] == "commander"
-        assert body["subject"] == f"[{story.human_id}] Post-incident review overdue"
-        with TestClient(create_app(runtime)) as client:
-            kinds = _kinds(client, users, story.human_id)
-            assert kinds.count("postmortem_overdue") == 1
-            pm = client.get(f"/api/v1/incidents/{story.human_id}/postmortem",
-                            headers=users.headers("viewer")).json()
-            assert pm["overdue_at"] == isoformat(story.resolved + timedelta(hours=48))
-            # A day later it reminds again, but the overdue event is recorded only once.
-            clock.advance(timedelta(hours=24))
-            worker.run_once()
-            assert len(receiver.wait_for(2)) == 2
-            assert _kinds(client, users, story.human_id).count("postmortem_overdue") == 1
-            # Once published, the reminders stop.
-            for status in ("in_review", "published"):
-                client.post(f"/api/v1/incidents/{story.human_id}/postmortem/status",
-                            json={"status": status}, headers=users.headers("commander"))
-            clock.advance(timedelta(hours=48))
-            worker.run_once()
-            assert len(receiver.requests) == 2
-    finally:
-        runtime.engine.dispose()
+        assert len(receiver.requests) == 2
