@@ -17,7 +17,7 @@ from warroom.domain.schedules import Override, Schedule
 from warroom.domain.severity import SeverityScheme
 from warroom.domain.templates import TemplateError, TemplateSet
 from warroom.notify.channels import ChannelConfigError, parse_channels
-from warroom.oncall.config import OncallConfigError, parse_oncall
+from warroom.oncall.config import OncallConfig, OncallConfigError, parse_oncall
 from warroom.store.paging import StoredOverride
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class PagingDirectory:
     service_policy: dict[str, str | None]
     service_team: dict[str, str | None]
     display_names: dict[str, str]
+    oncall: OncallConfig  # the validated sections, for views that show them as written
 
     def schedule(self, name: str, extra: list[StoredOverride]) -> Schedule | None:
         """The configured schedule with runtime overrides merged in (runtime ones win)."""
@@ -167,7 +168,7 @@ def build_directory(runtime: Runtime) -> PagingDirectory:
         scheme=cfg.severity_scheme(),
         service_policy={s.name: s.escalation_policy for s in cfg.services},
         service_team={s.name: s.team for s in cfg.services},
-        display_names={u.name: u.display_name or u.name for u in cfg.users})
+        display_names={u.name: u.display_name or u.name for u in cfg.users}, oncall=oncall)
 
 
 def directory(runtime: Runtime) -> PagingDirectory:

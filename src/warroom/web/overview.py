@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from warroom.api.deps import Services
 from warroom.api.presenters import incident_json
 from warroom.domain.incident import ACTIVE_STATUSES, IncidentState
-from warroom.evidence.metrics import IncidentMetricsRow, compute_metrics
+from warroom.evidence.metrics import compute_metrics
+from warroom.evidence.reporting import metrics_rows
 from warroom.evidence.trends import month_start
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
@@ -72,21 +73,11 @@ def month_metrics(runtime: Runtime, now: datetime, sees_restricted: bool) -> dic
 def _compute(runtime: Runtime, now: datetime, sees_restricted: bool) -> dict[str, Any]:
     scheme = runtime.vocab.scheme
     since = month_start(now, TREND_MONTHS - 1)
-    query = sa.select(
-        incidents.c.id, incidents.c.severity, incidents.c.services, incidents.c.is_drill,
-        incidents.c.started_at, incidents.c.detected_at, incidents.c.declared_at,
-        incidents.c.acknowledged_at, incidents.c.mitigated_at, incidents.c.resolved_at,
-    ).where(incidents.c.started_at >= since, incidents.c.is_drill.is_(False))
-    if not sees_restricted:
-        query = query.where(incidents.c.visibility == "normal")
-    sla = {lvl.key: lvl.ack_sla.total_seconds() for lvl in scheme.levels}
+    # Not the caller's participant view: figures over restricted incidents they took part in
+    # would hint at them, so such callers get normal incidents only.
+    visible = sa.true() if sees_restricted else incidents.c.visibility == "normal"
     with db.read(runtime.engine) as conn:
-        rows = [IncidentMetricsRow(
-            id=r.id, severity=r.severity, services=tuple(r.services), team=None,
-            is_drill=r.is_drill, started_at=r.started_at, detected_at=r.detected_at,
-            declared_at=r.declared_at, acknowledged_at=r.acknowledged_at,
-            mitigated_at=r.mitigated_at, resolved_at=r.resolved_at,
-            ack_sla_seconds=sla.get(r.severity)) for r in conn.execute(query)]
+        rows = metrics_rows(conn, runtime.config, visible, since)
     report = compute_metrics(rows, now, "month", scheme.keys())
     periods = {g.key: g for g in report.by_period}
     trend = []

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from warroom.clock import isoformat, parse_instant
 from warroom.domain.durations import format_duration
 from warroom.domain.schedules import Schedule, on_call_at, on_call_between
-from warroom.oncall.config import OncallConfig, StepConfig, parse_oncall
+from warroom.oncall.config import StepConfig
 from warroom.paging import rota
 from warroom.paging.directory import directory
 from warroom.runtime import Runtime
@@ -20,21 +20,8 @@ from warroom.services.principal import Principal, require
 NEXT_PERSON_HORIZON = timedelta(days=14)
 
 
-def oncall_config(runtime: Runtime) -> OncallConfig:
-    """The validated on-call sections, parsed once per runtime."""
-    cached = runtime.extras.get("web_oncall_config")
-    if isinstance(cached, OncallConfig):
-        return cached
-    cfg = runtime.config
-    parsed = parse_oncall({"schedules": cfg.schedules,
-                           "escalation_policies": cfg.escalation_policies},
-                          runtime.loaded.origins)
-    runtime.extras["web_oncall_config"] = parsed
-    return parsed
-
-
 def _descriptions(runtime: Runtime) -> dict[str, str]:
-    return {s.name: s.description for s in oncall_config(runtime).schedules}
+    return {s.name: s.description for s in directory(runtime).oncall.schedules}
 
 
 def on_call_now(runtime: Runtime, now: datetime) -> list[dict[str, Any]]:
@@ -141,7 +128,7 @@ def escalation_policies(runtime: Runtime) -> list[dict[str, Any]]:
             teams[svc.team].escalation_policy if svc.team in teams else None)
         if policy:
             services_by_policy.setdefault(policy, []).append(svc.name)
-    for p in oncall_config(runtime).escalation_policies:
+    for p in directory(runtime).oncall.escalation_policies:
         policies.append({
             "name": p.name, "description": p.description, "steps": _steps(p.steps),
             "by_severity": {sev: _steps(steps) for sev, steps in p.by_severity.items()},
