@@ -94,3 +94,9 @@ def users(runtime: Runtime) -> Users:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime)) as c:
         yield c
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop any `warroom serve` a failed or interrupted test left running."""
+    from warroom.testing.server import stop_all
+    stop_all()

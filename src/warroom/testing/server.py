@@ -15,6 +15,32 @@ import httpx
 
 WARROOM = str(Path(sys.executable).with_name("warroom"))
 
+# Every server started and not yet stopped, so a session can stop what a failed test left.
+_running: set[Server] = set()
+
+
+def load_scale() -> float:
+    """How much slower than an idle machine this one is now: readiness waits multiply by it.
+    `WARROOM_TEST_TIMEOUT_SCALE` multiplies it further for slow CI machines."""
+    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return max(1.0, per_core) * float(os.environ.get("WARROOM_TEST_TIMEOUT_SCALE", "1"))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM the server when the process that started it dies, so a test run
+    killed by a timeout leaves no `warroom serve` behind."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def stop_all() -> None:
+    """Stop every server this process started and did not stop (a session-end safety net)."""
+    for server in list(_running):
+        server.stop()
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -22,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@dataclass
+@dataclass(eq=False)
 class Server:
     workdir: Path
     env: dict[str, str]
@@ -35,11 +61,22 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20) -> None:
+        """Start the server and wait until /readyz answers; the wait scales with the machine's
+        load. A server that fails to become ready is stopped before the error is raised."""
         self.log = self.workdir / f"serve-{self.port}.log"
         env = {**os.environ, **self.env, "WARROOM_BIND": f"127.0.0.1:{self.port}"}
         self.proc = subprocess.Popen([WARROOM, "serve"], cwd=self.workdir, env=env,
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-                                     text=True)
+                                     text=True, preexec_fn=_die_with_parent)
+        _running.add(self)
+        try:
+            self._wait_ready(timeout * load_scale())
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -50,12 +87,13 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"warroom serve not ready in {timeout}s: {self.output()}")
+        raise RuntimeError(f"warroom serve not ready in {timeout:.0f}s: {self.output()}")
 
     def output(self) -> str:
         return self.log.read_text() if self.log and self.log.exists() else ""
 
     def stop(self) -> None:
+        _running.discard(self)
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
