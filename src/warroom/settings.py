@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
             "defaults to http://<bind>."),
     Setting("log_level", "info", "Log level: debug, info, warning or error."),
     Setting("max_body_bytes", "1048576", "Largest accepted request body in bytes (413 above)."),
+    Setting("intake_queue_limit", "4096", "Intake submissions waiting for the writer before "
+            "intake answers 503 with Retry-After (senders such as Alertmanager retry)."),
     Setting("workers", "1", "Run the engine (timers, outbox) inside `serve`: 1 on, 0 off."),
     Setting("bootstrap_admin", "admin", "Name of the admin created on first start when no "
             "user exists; its one-time password is printed once. Empty disables it."),
@@ -53,6 +55,7 @@ class Settings:
     public_url: str
     log_level: str
     max_body_bytes: int
+    intake_queue_limit: int
     workers: bool
     bootstrap_admin: str
 
@@ -70,6 +73,12 @@ class Settings:
             raise SettingsError(
                 f"WARROOM_MAX_BODY_BYTES must be a whole number of bytes, got "
                 f"{raw['max_body_bytes']!r}") from exc
+        try:
+            queue_limit = int(raw["intake_queue_limit"])
+        except ValueError as exc:
+            raise SettingsError(
+                f"WARROOM_INTAKE_QUEUE_LIMIT must be a whole number of submissions, got "
+                f"{raw['intake_queue_limit']!r}") from exc
         if ":" not in raw["bind"]:
             raise SettingsError(f"WARROOM_BIND must be host:port, got {raw['bind']!r}")
         return cls(
@@ -80,6 +89,7 @@ class Settings:
             public_url=(raw["public_url"] or f"http://{raw['bind']}").rstrip("/"),
             log_level=raw["log_level"],
             max_body_bytes=max_body,
+            intake_queue_limit=queue_limit,
             workers=raw["workers"] not in ("0", "false", "no", "off"),
             bootstrap_admin=raw["bootstrap_admin"],
         )

@@ -58,17 +58,25 @@ class Writer:
     def submit(self, submission: Submission) -> Future[None]:
         """Queue a submission; the future completes once it is committed (or fails)."""
         future: Future[None] = Future()
-        self._ensure_started()
-        self._queue.put(_Item(submission, future=future))
+        self._enqueue(_Item(submission, future=future), bounded=False)
         return future
 
     def submit_async(self, submission: Submission) -> asyncio.Future[None]:
         """Queue from the event loop; the loop is woken once per committed group, not once
-        per request."""
+        per request. Raises WriterBusy when the queue is full, before anything is queued."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._ensure_started()
-        self._queue.put(_Item(submission, waiter=waiter))
+        self._enqueue(_Item(submission, waiter=waiter), bounded=True)
         return waiter
+
+    def _enqueue(self, item: _Item, bounded: bool) -> None:
+        # Back-pressure for HTTP senders: past the bound they are told to retry rather than
+        # buffered without limit (qsize is approximate, which is fine for a bound). Engine
+        # passes (heartbeats, probes) are few and always queue.
+        waiting = self._queue.qsize()
+        if bounded and waiting >= self.runtime.settings.intake_queue_limit:
+            raise WriterBusy(waiting)
+        self._ensure_started()
+        self._queue.put(item)
 
     def write(self, submission: Submission, timeout: float = 30) -> None:
         """Blocking submit, for engine passes and tests."""
@@ -156,6 +164,15 @@ class Writer:
 
 class WriteFailed(RuntimeError):
     """The transaction holding a submission did not commit; the sender should retry."""
+
+
+class WriterBusy(WriteFailed):
+    """The writer's queue is past its bound; nothing was queued and the sender should retry."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"intake is busy ({waiting} submissions waiting to be stored); "
+                         "nothing was stored, retry after Retry-After seconds")
+        self.waiting = waiting
 
 
 def _failure() -> WriteFailed:
