@@ -90,6 +90,7 @@ def apply(conn: sa.Connection, pipeline: Pipeline, submissions: Sequence[Submiss
         for signal in sub.signals:
             _one(conn, pipeline, batch, sub.integration, signal, current, writes)
         change_rows.extend(_change_row(sub.integration, change, now) for change in sub.changes)
+    pipeline.finish(conn, batch)
     _flush(conn, writes, now)
     if change_rows:
         conn.execute(sa.insert(change_events), change_rows)

@@ -150,11 +150,21 @@ class Decision:
 
 @dataclass
 class Batch:
-    """Per-transaction state: committed results to announce, silences read once."""
+    """Per-transaction state: committed results to announce, silences read once, and the
+    work that is cheaper done once per incident than once per alert: the open incident found
+    for each (service, group key), and `alert_attached` events waiting to be appended."""
 
     now: datetime
     silences: list[Silence] | None = None
     results: list[CommandResult] = field(default_factory=list)
+    # (service, group key) -> incident joined or declared in this transaction
+    groups: dict[tuple[str, str], str] = field(default_factory=dict)
+    # incident id -> its state as of its last append in this transaction (locked)
+    states: dict[str, dom.IncidentState] = field(default_factory=dict)
+    # incident id -> (actor, draft) of alerts attached but not yet appended, in order
+    pending: dict[str, list[tuple[str, dom.Draft]]] = field(default_factory=dict)
+    # (incident id, service, group key) whose group saw an alert
+    touched: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 def active_silences(conn: sa.Connection, now: datetime) -> list[Silence]:
@@ -191,7 +201,7 @@ class Pipeline:
             return Decision(service, None, _silence_ref(silenced))
         context = signal_context(signal, service, primary.severity)
         key = group_key(signal.labels, primary.group_by)
-        joined = self._joinable(conn, service, key, batch.now, primary) if service else None
+        joined = self._joinable(conn, batch, service, key, primary) if service else None
         if joined is not None:
             context["incident"] = _incident_context(joined)
         actions = self._actions("alert_firing", context)
@@ -217,16 +227,27 @@ class Pipeline:
             log.warning("intake rule error: %s", error)
         return evaluation.actions
 
-    def _joinable(self, conn: sa.Connection, service: str, key: str, now: datetime,
+    def _joinable(self, conn: sa.Connection, batch: Batch, service: str, key: str,
                   match: RouteMatch) -> dom.IncidentState | None:
+        cached = batch.groups.get((service, key))
+        if cached is not None and cached in batch.states:
+            state = batch.states[cached]
+            if state.status in dom.ACTIVE_STATUSES:
+                return state  # joined or declared earlier in this transaction
         rows = conn.execute(
             sa.select(alert_groups).join(incidents, incidents.c.id == alert_groups.c.incident_id)
             .where(alert_groups.c.service == service, alert_groups.c.group_key == key,
                    incidents.c.status.in_(dom.ACTIVE_STATUSES))).all()
-        found = joinable_incident(service, key, now, match.group_window,
+        found = joinable_incident(service, key, batch.now, match.group_window,
                                   [OpenIncident(r.incident_id, r.service, r.group_key,
                                                 r.last_alert_at) for r in rows])
-        return incident_store.lock_state(conn, found.incident_id) if found else None
+        if found is None:
+            return None
+        locked = incident_store.lock_state(conn, found.incident_id)
+        if locked is not None:
+            batch.groups[(service, key)] = locked.id
+            batch.states[locked.id] = locked
+        return locked
 
     def _latest_open(self, conn: sa.Connection, service: str) -> dom.IncidentState | None:
         row = conn.execute(
@@ -269,27 +290,52 @@ class Pipeline:
         state = self._follow(conn, batch, state, [a for a in actions if a.kind not in skip],
                              actor)
         self._touch_group(conn, state.id, service, key, batch.now)
+        if service:
+            batch.groups[(service, key)] = state.id
         return state
 
     def _attach(self, conn: sa.Connection, batch: Batch, state: dom.IncidentState,
                 signal: Signal, service: str | None, key: str, match: RouteMatch,
                 actions: list[RuleAction]) -> None:
         actor = f"integration:{signal.integration}"
-        drafts = [dom.Draft("alert_attached", {"alert": _alert_summary(signal, service),
-                                               "group_key": key, "route": match.route})]
+        attached = dom.Draft("alert_attached", {"alert": _alert_summary(signal, service),
+                                                "group_key": key, "route": match.route})
+        follow = [a for a in actions if a.kind not in ("declare", "attach", "suppress")]
+        if service:
+            batch.touched.add((state.id, service, key))
+        if not follow and (not service or service in state.services):
+            # A plain join changes nothing but the chain: append it with the incident's
+            # other joins, once per incident per transaction (see `finish`).
+            batch.pending.setdefault(state.id, []).append((actor, attached))
+            return
+        drafts = [attached]
         if service and service not in state.services:
             drafts.append(dom.Draft("services_added", {"services": [service]}))
         state = self._append(conn, batch, state, drafts, actor)
-        state = self._follow(conn, batch, state, [a for a in actions if a.kind not in
-                                                  ("declare", "attach", "suppress")], actor)
-        if service:
-            self._touch_group(conn, state.id, service, key, batch.now)
+        self._follow(conn, batch, state, follow, actor)
 
     def _append(self, conn: sa.Connection, batch: Batch, state: dom.IncidentState,
                 drafts: list[dom.Draft], actor: str) -> dom.IncidentState:
-        result = self.incidents.append_system(state.id, drafts, actor, conn=conn)
-        batch.results.append(result)
-        return result.incident
+        """Append drafts to an incident, after any joins still pending for it, so the
+        timeline keeps the order in which things happened."""
+        runs = _runs([*batch.pending.pop(state.id, []), *((actor, d) for d in drafts)])
+        for run_actor, run_drafts in runs:
+            result = self.incidents.append_system(state.id, run_drafts, run_actor, conn=conn)
+            batch.results.append(result)
+            state = result.incident
+            batch.states[state.id] = state
+        return state
+
+    def finish(self, conn: sa.Connection, batch: Batch) -> None:
+        """Append the joins still pending and mark each touched group once; called once per
+        transaction after every signal is through the pipeline."""
+        for incident_id in list(batch.pending):
+            state = batch.states.get(incident_id) or incident_store.lock_state(conn, incident_id)
+            if state is not None:
+                self._append(conn, batch, state, [], "")
+        for incident_id, service, key in sorted(batch.touched):
+            self._touch_group(conn, incident_id, service, key, batch.now)
+        batch.touched.clear()
 
     def _follow(self, conn: sa.Connection, batch: Batch, state: dom.IncidentState,
                 actions: list[RuleAction], actor: str) -> dom.IncidentState:
@@ -387,6 +433,17 @@ class Pipeline:
         if found is None:
             return "monitoring", []
         return found.when_all_resolved, list(found.auto_resolve_severities)
+
+
+def _runs(drafts: list[tuple[str, dom.Draft]]) -> list[tuple[str, list[dom.Draft]]]:
+    """Consecutive drafts by the same actor, as one append each."""
+    runs: list[tuple[str, list[dom.Draft]]] = []
+    for actor, draft in drafts:
+        if runs and runs[-1][0] == actor:
+            runs[-1][1].append(draft)
+        else:
+            runs.append((actor, [draft]))
+    return runs
 
 
 def _silence_ref(found: SilenceMatch) -> str:
