@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -269,11 +269,99 @@ def _eval_message(error: CELEvalError) -> str:
     return str(args[0]) if args else "evaluation error"
 
 
+# A field path a condition reads: (variable, field), or (variable, None) for all of it.
+Read = tuple[str, str | None]
+_MISSING = object()
+_DECISIONS_PER_RULE = 4096
+
+
+def reads_of(ast: lark.Tree[Any]) -> tuple[Read, ...]:
+    """The variables and fields a compiled `when` can read. `labels.job` and `labels["job"]`
+    read one field; any other use of a variable (`"x" in values`, `labels.exists(...)`, a
+    computed index) reads all of it. Every identifier counts, so none can be missed."""
+    found: set[Read] = set()
+
+    def visit(node: lark.Tree[Any], parent: lark.Tree[Any] | None) -> None:
+        if node.data == "member" and len(node.children) == 1:
+            primary = node.children[0]
+            ident = primary.children[0] if isinstance(primary, lark.Tree) else None
+            if (isinstance(primary, lark.Tree) and primary.data == "primary"
+                    and isinstance(ident, lark.Tree) and ident.data == "ident"):
+                found.add((str(ident.children[0]), _field(parent, node)))
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                visit(child, node)
+
+    visit(ast, None)
+    names = {name for name, field_name in found if field_name is None}
+    return tuple(sorted((read for read in found if read[1] is None or read[0] not in names),
+                        key=lambda read: (read[0], read[1] or "")))
+
+
+def _field(parent: lark.Tree[Any] | None, member: lark.Tree[Any]) -> str | None:
+    """The constant field a member access takes from `member`, if that is all it does."""
+    if parent is None or not parent.children or parent.children[0] is not member:
+        return None
+    if parent.data == "member_dot" and isinstance(parent.children[1], lark.Token):
+        return str(parent.children[1])
+    if parent.data == "member_index":
+        literal = _string_literal(parent.children[1])
+        if literal is not None:
+            return literal
+    return None
+
+
+def _string_literal(node: Any) -> str | None:
+    while isinstance(node, lark.Tree) and len(node.children) == 1:
+        node = node.children[0]
+    text = str(node) if isinstance(node, lark.Token) else ""
+    if (len(text) >= 2 and text[0] in "\"'" and text[-1] == text[0]
+            and "\\" not in text and text[0] not in text[1:-1]):
+        return text[1:-1]
+    return None
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return (type(value).__name__, value)
+
+
+def _read_key(reads: tuple[Read, ...], context: Mapping[str, Any]) -> tuple[Any, ...]:
+    key: list[Any] = []
+    for name, field_name in reads:
+        value = context.get(name, _MISSING)
+        if field_name is not None:
+            value = value.get(field_name, _MISSING) if isinstance(value, Mapping) else _MISSING
+        key.append(_MISSING if value is _MISSING else _freeze(value))
+    return tuple(key)
+
+
 @dataclass(frozen=True)
 class _CompiledRule:
     config: RuleConfig
     fast: Any  # celpy CompiledRunner: transpiled to Python, ~4x faster
     exact: Any  # celpy InterpretedRunner: the reference semantics
+    reads: tuple[Read, ...] = ()
+    # The outcome for each combination of the values `when` reads: a storm of alerts that
+    # differ only in fields the condition ignores costs one evaluation (CEL is pure).
+    decisions: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False)
+
+    def decide(self, context: Mapping[str, Any],
+               activation: Callable[[], dict[str, Any]]) -> Any:
+        """`run` on the activation, remembered by the values this condition reads."""
+        key = _read_key(self.reads, context)
+        try:
+            return self.decisions[key]
+        except KeyError:
+            pass
+        result = self.run(activation())
+        if len(self.decisions) >= _DECISIONS_PER_RULE:
+            self.decisions.clear()
+        self.decisions[key] = result
+        return result
 
     def run(self, activation: dict[str, Any]) -> Any:
         """Evaluate with the fast program; on an error, ask the interpreter. celpy 0.5's
@@ -313,12 +401,18 @@ class RuleSet:
         (e.g. comparing a missing value) counts as not matching, and the error is reported."""
         if trigger not in self._by_trigger:
             raise ValueError(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
-        activation = _activation(context)
+        built: list[dict[str, Any]] = []
+
+        def activation() -> dict[str, Any]:
+            if not built:
+                built.append(_activation(context))
+            return built[0]
+
         actions: list[RuleAction] = []
         matched: list[str] = []
         errors: list[str] = []
         for rule in self._by_trigger[trigger]:
-            result = rule.run(activation)
+            result = rule.decide(context, activation)
             if isinstance(result, CELEvalError):
                 errors.append(f"rule {rule.config.name!r}: {_eval_message(result)}")
                 continue
@@ -419,7 +513,7 @@ def compile_rules(configs: Sequence[RuleConfig] | RulesConfig, smap: SourceMap |
                 f"{_where(smap, (*loc, 'when'))}{label}: CEL syntax error in `when` at "
                 f"line {exc.line}, column {exc.column}:\n{caret}")
             continue
-        compiled.append(_CompiledRule(rule, *programs))
+        compiled.append(_CompiledRule(rule, *programs, reads=reads_of(ast)))
     if problems:
         raise RuleCompileError(problems)
     return RuleSet(compiled)
