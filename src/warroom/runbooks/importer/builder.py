@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from warroom.runbooks.danger import dangerous_reason, risk_marker
+from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger, risk_marker
 from warroom.runbooks.importer.commands import (
     Group,
     is_shell_lang,
@@ -17,6 +17,7 @@ from warroom.runbooks.importer.commands import (
 from warroom.runbooks.importer.draft import IDENTIFIER, Draft, slug
 from warroom.runbooks.importer.markdown import Block, Section, plain
 from warroom.runbooks.importer.phases import (
+    approver_count,
     approver_roles,
     incident_type_of,
     is_alternative,
@@ -45,6 +46,16 @@ _PROMQL_SHAPE = re.compile(r"[a-z_:]+(\{[^}]*\})?(\[[0-9a-z]+\])?\)?\s*(==|!=|>=
                            r"\b(rate|irate|increase|sum|avg|max|min|count|histogram_quantile|"
                            r"absent|changes|delta|deriv|predict_linear|topk)\s*\(")
 _MESSAGE_START = re.compile(r"^\s*(subject:|template:|@channel|@here|to:|dear\b)", re.I)
+_SECTION_WIDE = re.compile(r"\b(following|below|these|all|every|each|this section|"
+                           r"remaining|rest of)\b", re.I)
+_BACKWARD = re.compile(r"\bmust be\b|\babove\b|\bthis (step|command|change|action|bypass|"
+                       r"override|operation)\b|\bprevious\b|\bonce (done|applied)\b", re.I)
+_LOOKING = re.compile(r"^\W*(check|verify|confirm|review|look|monitor|watch|inspect|observe|"
+                      r"read|view|see|compare|measure|note|record|document|identify|determine|"
+                      r"assess|examine|investigate|list|describe|get|query|search|find|ensure|"
+                      r"validate|test|wait|open|gather|collect|capture)\b", re.I)
+_CONSOLE_LANGS = frozenset({"console", "shell-session", "shellsession", "sh-session",
+                            "terminal", "text", "txt", "plain", ""})
 _POSTMORTEM = re.compile(r"post[- ]?mortem|retrospective|\bpir\b|post[- ]incident review", re.I)
 _IMPERATIVE = frozenset({
     "acknowledge", "activate", "add", "alert", "allocate", "announce", "apply", "archive",
@@ -94,7 +105,7 @@ class Ctx:
         option = option_of(words)
         if option:
             ctx = replace(ctx, option=option)
-        marker = risk_marker(words)
+        marker = risk_marker(words) or prose_danger(words)
         if marker:
             ctx = replace(ctx, danger=marker)
         roles = approver_roles(words)
@@ -179,6 +190,7 @@ class Builder:
         self.report: list[ReportEntry] = []
         self.proposals = Proposals()
         self.accounted: dict[int, str] = {}
+        self.lines: dict[int, str] = {}   # source line -> what it became (beyond code lines)
         self.defaults: dict[str, str] = {}
         self.drafts: list[Draft] = []
         self.code_blocks = [b for b in root.all_blocks() if b.kind == "code"]
@@ -194,6 +206,52 @@ class Builder:
             self.accounted.setdefault(n, bucket)
         self.report.append(ReportEntry(self.source, first, last, kind, became, detail,
                                        numbers, text))
+
+    def mark(self, first: int, last: int | None, became: str) -> None:
+        """Record what source lines first..last became (the first word on a line wins)."""
+        for n in range(first, (last or first) + 1):
+            self.lines.setdefault(n, became)
+
+    def account_lines(self, body: str, front_lines: int) -> dict[int, str]:
+        """What every non-blank source line became; lines nothing used are added to the
+        report (as "report only"), so no line disappears without a word."""
+        for n in range(1, front_lines + 1):
+            self.lines.setdefault(n, "front matter (title, owner, services)")
+        for entry in self.report:
+            said = entry.became if entry.kind != "note" else f"report only: {entry.detail}"
+            if entry.kind == "proposal":
+                said = f"proposal: {entry.became}"
+            numbers = entry.code_lines or (range(entry.first_line, (entry.last_line or
+                                                                    entry.first_line) + 1)
+                                           if entry.first_line else ())
+            for n in numbers:
+                self.lines.setdefault(n, said)
+        for block in self.code_blocks:
+            inner = next((self.lines[n] for n, t in block.code if n in self.lines), None)
+            for n in (block.line, block.end_line):
+                self.lines.setdefault(n, f"code fence of {inner}" if inner else
+                                      "report only: an empty code block")
+        source = body.splitlines()
+        chunk: list[tuple[int, str]] = []
+
+        def flush() -> None:
+            if not chunk:
+                return
+            text = "\n".join(t for _, t in chunk)
+            why = _unused_reason(text)
+            self.note("note", chunk[0][0], chunk[-1][0], "note", why, text=text)
+            for n, _ in chunk:
+                self.lines[n] = f"report only: {why}"
+            chunk.clear()
+
+        for n, line in enumerate(source, start=1):
+            if not line.strip() or n in self.lines:
+                flush()
+                continue
+            chunk.append((n, line))
+        flush()
+        return {n: self.lines[n] for n in sorted(self.lines)
+                if n <= len(source) and source[n - 1].strip()}
 
     def where(self, first: int, last: int | None = None) -> str:
         return f"{self.source}:{first}" + (f"-{last}" if last and last != first else "")
@@ -376,50 +434,87 @@ class Builder:
         ctx = replace(ctx, heading=re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
         if _is_template_section(section):
             return
+        if section.level > 0:
+            self.mark(section.line, section.line, f"heading in runbook {draft.id}")
+        head = ctx          # what the heading says holds for the whole section
+        scoped = False      # does ctx carry a marker from prose that holds for one block only?
         notes: list[str] = []
         last_item_step: tuple[dict[str, Any], int] | None = None
+        prev_made: list[dict[str, Any]] = []
+        skip: set[int] = set()
         steps_before = len(draft.steps)
         for index, block in enumerate(section.blocks):
+            if index in skip:
+                continue
             following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            count_before = len(draft.steps)
+            if block.kind in ("paragraph", "item") and self._rule_after_step(
+                    section, index, prev_made, draft, skip):
+                continue
             if block.kind == "paragraph":
                 last_item_step = None
+                before = ctx
                 if _is_label(block):
                     ctx = ctx.heard(block.text, label=True)
+                    self.mark(block.line, block.end_line, f"label for the steps after it in "
+                              f"runbook {draft.id}")
+                else:
+                    ctx = ctx.heard(block.text, prose=True)
+                if ctx.danger != before.danger and not _SECTION_WIDE.search(block.text):
+                    scoped = True
+                if _is_label(block):
                     continue
-                ctx = ctx.heard(block.text, prose=True)
                 if self._inline_steps(block, ctx, draft, notes):
-                    continue
-                notes.append(plain(block.text))
+                    pass
+                else:
+                    notes.append(plain(block.text))
+                    self.mark(block.line, block.end_line, f"notes in runbook {draft.id}")
             elif block.kind == "item":
                 if last_item_step and block.depth > last_item_step[1] and \
                         not _command_spans(block):
                     step = last_item_step[0]
                     step["notes"] = (step.get("notes", "") + "\n- " + plain(block.text)).strip()
+                    self.mark(block.line, block.end_line,
+                              f"notes of runbook {draft.id}, step {step['id']}")
                     continue
                 last_item_step = None
                 if block.checked is None and _is_label(block):
                     ctx = ctx.heard(block.text, label=True)
+                    self.mark(block.line, block.end_line, f"label for the steps after it in "
+                              f"runbook {draft.id}")
                     continue
                 if block.checked is None and block.text.rstrip().endswith(":") and \
                         following is not None and following.kind == "code":
                     ctx = replace(ctx, label=plain(block.text).rstrip(": "))
+                    self.mark(block.line, block.end_line, f"label for the steps after it in "
+                              f"runbook {draft.id}")
                     continue
                 item_ctx = ctx.heard(block.text, prose=True)
                 if self._inline_steps(block, item_ctx, draft, notes):
-                    continue
-                if block.checked is not None or _imperative(block.text):
+                    pass
+                elif block.checked is not None or _imperative(block.text):
                     step = self._manual(draft, item_ctx, plain(block.text), block.line,
-                                        checklist=block.checked is not None)
+                                        checklist=block.checked is not None,
+                                        last=block.end_line)
                     last_item_step = (step, block.depth)
                 else:
                     notes.append("- " + plain(block.text))
+                    self.mark(block.line, block.end_line, f"notes in runbook {draft.id}")
             elif block.kind == "code":
                 last_item_step = None
                 self._code(block, ctx, draft, notes)
+                if notes:
+                    self._attach_notes(draft, notes)
                 notes = []
                 ctx = replace(ctx, label=None)   # a label names the code right after it
             elif block.kind == "html":
                 notes.append(re.sub(r"<[^>]+>", " ", block.text).strip())
+                self.mark(block.line, block.end_line, f"notes in runbook {draft.id}")
+            prev_made = draft.steps[count_before:]
+            if prev_made and scoped:
+                ctx = replace(ctx, danger=head.danger, approvers=head.approvers,
+                              revert=head.revert)
+                scoped = False
         made = len(draft.steps) - steps_before
         prose = [n for n in notes if n]
         if prose:
@@ -435,14 +530,74 @@ class Builder:
                 step = draft.steps[-1]
                 step["notes"] = "\n".join([step.get("notes", ""), *prose]).strip()
         if with_children:
+            inherited = replace(ctx, danger=head.danger, approvers=head.approvers,
+                                revert=head.revert)
             for child in section.children:
-                self._section(child, ctx, draft, True)
+                self._section(child, inherited, draft, True)
+
+    def _attach_notes(self, draft: Draft, notes: list[str]) -> None:
+        """Prose before code that made no step of its own goes with the last step."""
+        if draft.steps:
+            step = draft.steps[-1]
+            step["notes"] = "\n".join([step.get("notes", ""), *notes]).strip()
+        else:
+            draft.description.append("\n".join(notes))
+        notes.clear()
+
+    def _rule_after_step(self, section: Section, index: int, prev_made: list[dict[str, Any]],
+                         draft: Draft, skip: set[int]) -> bool:
+        """Approval and revert rules written after a step ("must be: 1. approved by the IC +
+        security, … 3. reverted within 1 hour") govern the step(s) the block before made."""
+        if not prev_made:
+            return False
+        block = section.blocks[index]
+        parts = [block]
+        for later in section.blocks[index + 1:]:
+            if later.kind != "item" or (block.kind == "item" and later.depth < block.depth):
+                break
+            parts.append(later)
+        text = "\n".join(plain(p.text) for p in parts)
+        intro = plain(block.text)
+        if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)):
+            return False
+        roles, within = approver_roles(text), revert_within(text)
+        if not (roles or within):
+            return False
+        after = section.blocks[index + len(parts)] if index + len(parts) < len(section.blocks) \
+            else None
+        if after is not None and after.kind == "code" and not _BACKWARD.search(text):
+            return False     # a rule right before code governs that code
+        if not (roles and within) and _command_spans(block):
+            return False
+        count = max(len(roles), approver_count(text))
+        for step in prev_made:
+            if roles:
+                step["dangerous"] = True
+                step["requires_approval"] = {"roles": roles, "count": max(count, 1)}
+            if within:
+                step["revert"] = {"within": within}
+        ids = ", ".join(s["id"] for s in prev_made)
+        what = ", ".join(filter(None, [
+            f"approval by {' + '.join(roles)} (count {max(count, 1)})" if roles else "",
+            f"revert within {within}" if within else ""]))
+        for offset, part in enumerate(parts):
+            skip.add(index + offset)
+            self.mark(part.line, part.end_line,
+                      f"rule of runbook {draft.id}, step {ids}: {what}")
+        self.note("step", block.line, parts[-1].end_line, f"runbook {draft.id}, step {ids}",
+                  f"rule written after the step: {what}")
+        return True
 
     # -- steps -------------------------------------------------------------------------
-    def _flags(self, ctx: Ctx, text: str) -> dict[str, Any]:
+    def _flags(self, ctx: Ctx, text: str, *, command: str | None = None,
+               looking: bool = False) -> dict[str, Any]:
+        """dangerous + requires_approval from the command or the prose around it; a read-only
+        command (get, describe, logs, ...) or a step that only looks is never gated by context."""
         flags: dict[str, Any] = {}
         reason = dangerous_reason(text) if text else None
-        if reason or ctx.danger:
+        if command is not None and is_read_only(command):
+            reason, looking = None, True
+        if reason or (ctx.danger and not looking):
             roles = list(ctx.approvers) or ["commander"]
             flags["dangerous"] = True
             flags["requires_approval"] = {"roles": roles, "count": len(roles)}
@@ -459,19 +614,20 @@ class Builder:
         return step
 
     def _manual(self, draft: Draft, ctx: Ctx, text: str, line: int, *, checklist: bool = False,
-                instructions: list[str] | None = None) -> dict[str, Any]:
+                instructions: list[str] | None = None, last: int | None = None) -> dict[str, Any]:
         title, rest = _title_and_rest(text)
         body = [rest.strip()] if rest.strip() else []
         body += instructions or []
+        looking = bool(_LOOKING.match(title)) and not prose_danger(text)
         step = {"title": title[:120] or "Manual check", "phase": self._phase(ctx, title),
                 "executor": {"type": "manual",
                              **({"instructions": "\n".join(body)} if body else {})},
-                "source": self.where(line), **self._flags(replace(ctx, option=ctx.option), text)}
-        if self._phase(ctx, title) == "verify" or not checklist:
-            pass
+                "source": self.where(line, last),
+                **self._flags(ctx, text, looking=looking)}
         made = draft.add_step(self._finish_step(step, ctx))
-        self.note("step", line, None, f"runbook {draft.id}, step {made['id']} (manual)",
+        self.note("step", line, last, f"runbook {draft.id}, step {made['id']} (manual)",
                   "checklist item" if checklist else "instruction")
+        self.mark(line, last, f"runbook {draft.id}, step {made['id']} (manual)")
         return made
 
     def _phase(self, ctx: Ctx, title: str) -> str | None:
@@ -511,7 +667,8 @@ class Builder:
         return bool(queries)
 
     def _shell_step(self, draft: Draft, ctx: Ctx, title: str, command: str, first: int,
-                    last: int, notes: str | None = None) -> dict[str, Any]:
+                    last: int, notes: str | None = None,
+                    session: list[tuple[int, str]] | None = None) -> dict[str, Any]:
         converted, hints = convert_shell(command)
         word = command.strip().split()[0] if command.strip() else ""
         if re.fullmatch(r"/[A-Za-z][\w-]*", word):   # a chat slash command, not a program
@@ -523,13 +680,56 @@ class Builder:
             self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (manual)",
                       "chat command: a person types it")
             return made
+        if session:
+            # It opens a shell or client and the source types more into it: a person does
+            # that, so the step is manual with the whole session attached.
+            typed = "\n".join([command, *(t for _, t in session)])
+            step = {"title": title, "phase": self._phase(ctx, title),
+                    "executor": {"type": "manual", "instructions": (
+                        "Open the interactive session below and type the lines after its "
+                        "prompt; the runner cannot type into a shell it opened."),
+                        "snippet": typed, "snippet_language": "console"},
+                    "notes": notes, "source": self.where(first, max(last, session[-1][0])),
+                    **self._flags(ctx, typed)}
+            made = draft.add_step(self._finish_step(step, ctx))
+            self.note("step", first, session[-1][0],
+                      f"runbook {draft.id}, step {made['id']} (manual, interactive session)",
+                      f"{len(session)} line(s) typed in or printed by the session it opens",
+                      session, bucket="steps")
+            self.mark(first, session[-1][0],
+                      f"runbook {draft.id}, step {made['id']} (interactive session)")
+            return made
         step = {"title": title, "phase": self._phase(ctx, title),
                 "executor": {"type": "shell", "command": converted}, "notes": notes,
-                "source": self.where(first, last), **self._flags(ctx, command)}
+                "source": self.where(first, last), **self._flags(ctx, command, command=command)}
         made = draft.add_step(self._finish_step(step, ctx), hints)
         self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (shell)",
                   ", ".join(f"{h.original}→{{{{{h.name}}}}}" for h in hints))
+        self.mark(first, last, f"runbook {draft.id}, step {made['id']} (shell)")
         return made
+
+    def _expected_output(self, draft: Draft, step: dict[str, Any] | None,
+                         lines: list[tuple[int, str]], kinds: dict[int, str]) -> None:
+        """Output shown after a command is the expected output of its step, never a step."""
+        if not lines:
+            return
+        first, last = lines[0][0], lines[-1][0]
+        what = ", ".join(dict.fromkeys(kinds.get(n, "sample output") for n, _ in lines))
+        text = "\n".join(t for _, t in lines)
+        if step is None:
+            self.note("note", first, last, "note", f"output with no command before it ({what})",
+                      lines, text=text)
+            self.mark(first, last, f"report only: output with no command before it ({what})")
+            return
+        step["expected_output"] = "\n".join(filter(None, [step.get("expected_output"), text]))
+        start = re.search(r":(\d+)", step.get("source", ""))
+        if start:
+            step["source"] = self.where(min(int(start.group(1)), first),
+                                        max(last, _source_end(step["source"])))
+        self.note("step", first, last, f"runbook {draft.id}, step {step['id']} (expected output)",
+                  f"output, not a command: {what}", lines, bucket="steps")
+        self.mark(first, last, f"expected output of runbook {draft.id}, step {step['id']} "
+                  f"({what})")
 
     def _code(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
         lines = block.code
@@ -617,15 +817,16 @@ class Builder:
         flush()
 
     def _shell_block(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
-        split = split_shell(block.code)
+        split = split_shell(block.code, console=block.lang in _CONSOLE_LANGS)
         if split.shebang:
             n, text = split.shebang
             self.note("note", n, n, "note", "interpreter line; steps run in bash", [(n, text)],
                       text=text)
+            self.mark(n, n, "report only: interpreter line; steps run in bash")
         if split.output_lines:
-            first, last = split.output_lines[0][0], split.output_lines[-1][0]
-            self.note("note", first, last, "note", "sample output shown after `$` prompts",
-                      split.output_lines, text="\n".join(t for _, t in split.output_lines))
+            # output before any command of this block belongs to the step before the block
+            self._expected_output(draft, draft.steps[-1] if draft.steps else None,
+                                  split.output_lines, split.kinds)
         option: str | None = None
         groups = split.groups
         for index, group in enumerate(groups):
@@ -640,10 +841,12 @@ class Builder:
                 option = None
             gctx = ctx if option is None else replace(ctx, option=option)
             if title:
-                gctx = gctx.heard(title)
+                gctx = gctx.heard(" ".join(t for _, t in group.comments))
                 gctx = replace(gctx, phase=ctx.phase if phase_of(title) not in
                                ("verify", "evidence") else phase_of(title))
-            self._group(group, gctx, draft, title, notes if index == 0 else [])
+            self._group(group, gctx, draft, title, notes if index == 0 else [], split.kinds)
+        if split.groups:
+            notes.clear()
         for remark in split.remarks:
             text_lines = [t for _, t in remark]
             rtitle = re.sub(r"^\d+[.)]\s*", "", text_lines[0])
@@ -651,15 +854,19 @@ class Builder:
                     "executor": {"type": "manual", **({"instructions": "\n".join(text_lines[1:])}
                                                       if len(text_lines) > 1 else {})},
                     "source": self.where(remark[0][0], remark[-1][0]),
-                    **self._flags(ctx.heard(" ".join(text_lines), prose=True), "")}
+                    **self._flags(ctx.heard(" ".join(text_lines), prose=True), "",
+                                  looking=bool(_LOOKING.match(rtitle))
+                                  and not prose_danger(rtitle))}
             made = draft.add_step(self._finish_step(step, ctx))
+            self.mark(remark[0][0], remark[-1][0], f"runbook {draft.id}, step {made['id']} "
+                      "(manual: a comment with no command under it)")
             self.note("step", remark[0][0], remark[-1][0],
                       f"runbook {draft.id}, step {made['id']} (manual)",
                       "comment with no command under it: a person does it", remark,
                       bucket="steps")
 
     def _group(self, group: Group, ctx: Ctx, draft: Draft, title: str | None,
-               notes: list[str]) -> None:
+               notes: list[str], kinds: dict[int, str]) -> None:
         commands = group.commands
         # A command that changes shell state (cd, export, VAR=, `&`) makes the rest of the
         # block one script, because separate steps would each start from a fresh shell.
@@ -667,7 +874,8 @@ class Builder:
             if command.stateful and i < len(commands) - 1:
                 rest = commands[i:]
                 commands = [*commands[:i], type(command)(
-                    "\n".join(c.text for c in rest), rest[0].first_line, rest[-1].last_line)]
+                    "\n".join(c.text for c in rest), rest[0].first_line, rest[-1].last_line,
+                    [o for c in rest for o in c.output], [o for c in rest for o in c.session])]
                 break
         base = re.sub(r"^\d+[.)]\s*", "", title or ctx.label or ctx.heading or "")
         base = base.strip().rstrip(":")
@@ -678,16 +886,19 @@ class Builder:
             shown = (base + suffix) if base else f"Run {command.text.split()[0]}"
             step_notes = "\n".join([*notes, *extra]) if i == 0 else None
             made = self._shell_step(draft, ctx, shown, command.text,
-                                    command.first_line, command.last_line, step_notes or None)
+                                    command.first_line, command.last_line, step_notes or None,
+                                    session=command.session)
             owned = [(n, t) for n, t in ((n, t) for n, t in self._lines(command.first_line,
                                                                            command.last_line))]
             if i == 0:
                 owned += comment_lines
-                made["source"] = self.where(min(n for n, _ in owned),
-                                            max(n for n, _ in owned))
+                made["source"] = self.where(min(n for n, _ in owned), max(
+                    [n for n, _ in owned] + [_source_end(made["source"])]))
             for n, t in owned:
                 if t.strip():
                     self.accounted.setdefault(n, "steps")
+                    self.mark(n, n, f"runbook {draft.id}, step {made['id']}")
+            self._expected_output(draft, made, command.output, kinds)
 
     def _lines(self, first: int, last: int) -> list[tuple[int, str]]:
         return [(n, self.code_text[n]) for n in range(first, last + 1) if n in self.code_text]
@@ -713,6 +924,23 @@ def _title_and_rest(text: str) -> tuple[str, str]:
     parts = re.split(r"(?<=[\w)])\s+[-–—:]\s+", text, maxsplit=1)
     rest = parts[1] if len(parts) > 1 else ""
     return parts[0].strip().rstrip(".:"), rest
+
+
+def _unused_reason(text: str) -> str:
+    first = text.strip().splitlines()[0]
+    if re.match(r"^\s*#{1,6}\s|^\s*[=-]{3,}\s*$", first):
+        return "heading of a section with nothing to run (no runbook made from it)"
+    words = re.sub(r"^\s*([-*+]|\d+[.)])\s+(\[[ xX]\]\s+)?", "", first)
+    if _imperative(words) or _command_spans(Block("paragraph", 0, 0, text=text,
+                                                   inline_code=re.findall(r"`([^`]+)`", text))):
+        return ("names an action outside any runbook procedure: review it and add it to a "
+                "runbook by hand if it is a step")
+    return "prose outside any runbook procedure"
+
+
+def _source_end(source: str) -> int:
+    m = re.search(r":(\d+)(?:-(\d+))?$", source)
+    return int(m.group(2) or m.group(1)) if m else 0
 
 
 def step_first(comments: list[tuple[int, str]], expr: list[tuple[int, str]]) -> int:
