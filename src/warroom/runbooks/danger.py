@@ -48,8 +48,8 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
     (r"\brestore\b|\bpg_restore\b|\bmongorestore\b", "overwrites data from a backup"),
     (r"\b(psql|mysql|mariadb|sqlite3|mongo|mongosh|cqlsh|redis-cli)\b[^|<]*<(?!<)\s*\S",
      "replays a file into a database, overwriting data"),
-    (r"\bkubectl\s+(\S+\s+)*(apply|replace|create)\b.*\b(backup|bak|snapshot|dump|old|"
-     r"previous)\w*", "re-applies a backup over live objects"),
+    (r"\b(kubectl|oc)\s+(\S+\s+)*(apply|replace|create)\b.*\s(-f|--filename)[= ]?\s*\S*"
+     r"(backup|bak|snapshot|dump|old|previous|saved)", "re-applies a backup over live objects"),
     (r"\bkubectl\s+(\S+\s+)*replace\b.*--force", "deletes and recreates live objects"),
     (r">\s*/(etc|var/lib|usr)/\S+", "overwrites a system file"),
 )
@@ -75,7 +75,8 @@ _PROSE_DANGER = re.compile(
     r"\b(rotat\w+|revok\w+|regenerat\w+|reset)\s+(the\s+|all\s+|any\s+)?(compromised\s+|"
     r"leaked\s+|exposed\s+)?(secret|credential|key|token|password|certificate|access)\w*|"
     r"\bterminat\w+\s+(the\s+|all\s+)?(instance|vm|node|server|cluster)\w*|"
-    r"\bscal(e|ing)\s+(\w+\s+){0,3}(to|down to)\s+(zero|0)\b|\bfail\s?over\b|"
+    r"\bscal(e|ing)\s+(\w+\s+){0,3}(to|down to)\s+(zero|0)\b|"
+    r"(^\W*|\b(or|then|and)\s+)(fail\s?over|switch\s?over)\s+to\b|"
     r"\bshut(ting)?\s+down\b|\bstop\s+(the\s+)?(database|service|cluster|server)\b|"
     r"\bkill\s+(all\s+)?(sessions|connections|queries|processes)\b|\bforce[- ]push\b",
     re.IGNORECASE)

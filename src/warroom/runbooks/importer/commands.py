@@ -403,6 +403,9 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
                     attach(number, raw, output_shape(raw, console=True) or "sample output")
                 continue
             raw = raw[m.end():]
+            if raw.strip() in _SESSION_END:
+                end_session(number, raw)
+                continue
         elif stripped.startswith("#") and not nested:
             add_comment(number, stripped)
             continue
@@ -439,6 +442,18 @@ def _continued_output(raw: str, number: int, kinds: dict[int, str],
     if _TREE.search(following):
         return "tree diagram"
     return None
+
+
+def command_starts(command: str) -> list[str]:
+    """The lines of a command text where a new command starts (not inside quotes, heredocs
+    or continuations)."""
+    scanner = _Scanner()
+    out: list[str] = []
+    for line in command.split("\n"):
+        if scanner.complete():
+            out.append(line)
+        scanner.feed(line)
+    return out
 
 
 def _numbered(command: Command) -> list[tuple[int, str]]:
