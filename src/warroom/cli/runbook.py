@@ -99,7 +99,7 @@ def import_(
             written += 1
     (out / "import-report.md").write_text(render_markdown(results), encoding="utf-8")
     proposals: dict[str, Any] = {"kind": "import-proposals", "severity_schemes": [],
-                                 "escalation_policies": [], "templates": []}
+                                 "escalation_policies": [], "templates": [], "contacts": []}
     for result in results:
         for key, values in result.proposals.as_dict().items():
             proposals[key] += values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +31,8 @@ from warroom.runbooks.importer.phases import (
 from warroom.runbooks.importer.placeholders import convert_shell, template_variables
 from warroom.runbooks.importer.report import EntryKind, ReportEntry
 from warroom.runbooks.importer.tables import (
+    contact_lines,
+    contact_table,
     escalation_lines,
     escalation_policy,
     severity_of,
@@ -122,10 +125,36 @@ class Proposals:
     severity_schemes: list[dict[str, Any]] = field(default_factory=list)
     escalation_policies: list[dict[str, Any]] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)   # on-call lists, matrices
 
     def as_dict(self) -> dict[str, Any]:
         return {"severity_schemes": self.severity_schemes,
-                "escalation_policies": self.escalation_policies, "templates": self.templates}
+                "escalation_policies": self.escalation_policies, "templates": self.templates,
+                "contacts": self.contacts}
+
+
+_CONTACTS_HEADING = re.compile(r"contact|on-?call|escalat|roles?\b|responsib|who to|owners?|"
+                               r"primary|backup|secondary", re.I)
+_MESSAGE_WORDS = re.compile(
+    r"\b(subject|dear|hi|hello|team|customers?|users?|stakeholders?|we are|we're|we have|"
+    r"investigating|identified|monitoring|resolved|impact|status|update|eta|apolog\w*|"
+    r"incident|outage|next update|thank)\b|@channel|@here|[\U0001F300-\U0001FAFF\u2600-\u27BF]",
+    re.I)
+_CODE_LANGS = frozenset({"sql", "psql", "mysql", "yaml", "yml", "json", "promql", "python", "py",
+                         "go", "js", "javascript", "ts", "hcl", "terraform", "toml", "ini", "xml",
+                         "dockerfile", "nginx", "conf", "ruby", "java"})
+
+
+def reads_as_message(lang: str, lines: list[str]) -> bool:
+    """Does a block read as a message to people (customers, stakeholders, a channel) rather
+    than code? Only such text becomes a communication template."""
+    if lang in _CODE_LANGS or is_shell_lang(lang) or looks_like_shell(lines):
+        return False
+    text = "\n".join(lines)
+    if re.search(r"^\s*(SELECT|INSERT|UPDATE|DELETE|apiVersion:|kind:|\{|kubectl|curl)\b",
+                 text, re.I | re.M):
+        return False
+    return len(_MESSAGE_WORDS.findall(text)) >= 2 or bool(_MESSAGE_START.match(text))
 
 
 def _is_template_section(section: Section) -> bool:
@@ -164,13 +193,42 @@ def _actionable(section: Section, own_only: bool = False) -> bool:
     return False
 
 
+_SEPARATE = re.compile(r"^\W*(scenario|use[- ]case|case|alert(\s+name)?|alertname)\b\s*"
+                       r"(\d+|[A-Z]\b)?\s*[:.)\-–—]", re.I)
+_ALERT_HEADING = re.compile(r"^\W*alert(?:\s*name)?\s*[:\-–—]\s*[\"“'`]*([A-Za-z_][\w:.-]*)", re.I)
+_ALERT_IN_TEXT = re.compile(r"(?:\balert\s*(?:name)?\**\s*:\**\s*|\balertname\s*=~?\s*)"
+                            r"[\"“'`]*([A-Za-z_][\w:.-]*[A-Za-z0-9])", re.I)
+
+
+def _is_separate(section: Section) -> bool:
+    """A scenario (`### Scenario 2: …`) or an alert-catalogue entry (`##### Alert Name: "X"`):
+    a runbook of its own, whatever the headings around it look like."""
+    return bool(_SEPARATE.match(plain(section.title)))
+
+
+def alert_name(section: Section) -> str | None:
+    """The alert a section is about: from its heading or an `Alert: X` line in its own text."""
+    m = _ALERT_HEADING.match(plain(section.title))
+    if m:
+        return m.group(1)
+    for block in section.blocks[:4]:
+        if block.kind in ("paragraph", "item"):
+            found = _ALERT_IN_TEXT.search(block.text)
+            if found and IDENTIFIER.match(found.group(1)):
+                return found.group(1)
+    return None
+
+
 def plan(section: Section) -> list[tuple[Section, bool]]:
     """Sections that become runbooks, each with whether its subsections belong to it."""
     if _is_template_section(section):
         return []
     children = [c for c in section.children if _actionable(c) and not _is_template_section(c)]
     phase_like = sum(1 for c in children if is_phase_like(c.title))
-    if len(children) >= 2 and phase_like * 2 < len(children):
+    if _is_separate(section) and section.level > 0:
+        return [(section, True)] if _actionable(section) else []
+    if any(_is_separate(d) for d in section.walk()[1:]) or \
+            (len(children) >= 2 and phase_like * 2 < len(children)):
         out: list[tuple[Section, bool]] = []
         if _actionable(section, own_only=True):
             out.append((section, False))
@@ -265,8 +323,8 @@ class Builder:
         while len(top.children) == 1 and not _actionable(top, own_only=True) and top.level < 1:
             top = top.children[0]
         whole = plan(top)
-        if not whole and any(phase_of(c.title) in _DOING for c in top.walk()[1:]
-                             if c.blocks):
+        if not whole and not _is_template_section(top) and any(
+                phase_of(c.title) in _DOING for c in top.walk()[1:] if c.blocks):
             whole = [(top, True)]   # a prose-only runbook: its phase sections become steps
         for section, with_children in whole:
             self._runbook(section, with_children, whole_document=(section is top))
@@ -286,7 +344,7 @@ class Builder:
                 continue
             split = split_shell(block.code)
             commands = [c for g in split.groups for c in g.commands]
-            assigns = [c for c in commands if re.match(r"^(export\s+)?[A-Za-z_]\w*=", c.text)]
+            assigns = [c for c in commands if _assignment_only(c.text)]
             if not commands or len(assigns) != len(commands):
                 continue
             for command in commands:
@@ -305,7 +363,15 @@ class Builder:
                 self._table(section, block)
             elif block.kind == "code" and in_template and block.lang != "x-environment":
                 label = self._label_before(section, i)
-                self._template(block, label or section.title)
+                if reads_as_message(block.lang, [t for _, t in block.code]) or \
+                        _POSTMORTEM.search(label or section.title):
+                    self._template(block, label or section.title)
+                else:
+                    block.lang = "x-template-code"
+                    texts = "\n".join(t for _, t in block.code)
+                    self.note("note", block.line, block.end_line, "note",
+                              "code in a template, not a message: templates are not runbooks, "
+                              "so it is kept here for reference", block.code, text=texts)
             elif block.kind == "code" and not block.lang and "escalation" in \
                     section.title.lower():
                 policy = escalation_lines([t for _, t in block.code])
@@ -317,8 +383,30 @@ class Builder:
                     self.note("proposal", block.line, block.end_line, "escalation policy",
                               f"escalation rules by severity ({len(policy['rules'])})",
                               block.code, text="\n".join(t for _, t in block.code))
+        self._contact_list(section)
         for child in section.children:
             self._tables_and_templates(child, in_template)
+
+    def _contact_list(self, section: Section) -> None:
+        """List items "Primary: …", "Secondary: …", "Escalation: …" make a contact set."""
+        run: list[Block] = []
+        for block in [*section.blocks, None]:
+            if block is not None and block.kind in ("item", "paragraph") and any(
+                    contact_lines([line]) for line in block.text.splitlines()):
+                run.append(block)
+                continue
+            lines = [ln for b in run for ln in b.text.splitlines()]
+            found = contact_lines(lines) if len(lines) >= 2 else None
+            if found and len(found) >= 2:
+                self.proposals.contacts.append({
+                    "name": section.title, "kind": "on-call contacts", "entries": [found],
+                    "source": self.where(run[0].line, run[-1].end_line)})
+                self.note("proposal", run[0].line, run[-1].end_line, "on-call contacts",
+                          f"{section.title}: " + ", ".join(found))
+                for b in run:
+                    self.mark(b.line, b.end_line,
+                              f"proposal: on-call contacts ({section.title})")
+            run = []
 
     def _label_before(self, section: Section, index: int) -> str | None:
         for block in reversed(section.blocks[:index]):
@@ -346,6 +434,18 @@ class Builder:
             self.proposals.escalation_policies.append(policy)
             self.note("proposal", block.line, block.end_line, "escalation policy",
                       f"{section.title}: {len(policy['steps'])} steps")
+            return
+        entries = contact_table(block.rows)
+        if entries and (_CONTACTS_HEADING.search(section.title) or
+                        any(_CONTACTS_HEADING.search(c) for c in block.rows[0])):
+            kind = "escalation matrix" if re.search(r"escalat", section.title + " ".join(
+                block.rows[0]), re.I) else "on-call contacts"
+            self.proposals.contacts.append({
+                "name": section.title, "kind": kind, "entries": entries,
+                "source": self.where(block.line, block.end_line)})
+            self.note("proposal", block.line, block.end_line, kind,
+                      f"{section.title}: {len(entries)} role(s) — review and map to "
+                      "on-call schedules and escalation policies")
             return
         self.note("note", block.line, block.end_line, "note",
                   f"table '{' | '.join(block.rows[0])}' kept as reference, not a step")
@@ -380,6 +480,11 @@ class Builder:
         else:
             rb_id = slug(title, 60)
             alerts = []
+        named = alert_name(section) if section.level > 0 else None
+        if named:
+            alerts = [f"alertname={named}"]
+            title = named if _ALERT_HEADING.match(plain(section.title)) else title
+            rb_id = named if re.fullmatch(r"[A-Za-z][\w-]*", named) else slug(named, 60)
         taken = {d.id for d in self.drafts}
         if rb_id in taken and section.parent is not None and section.parent.title:
             rb_id = slug(f"{section.parent.title} {title}", 60)
@@ -749,8 +854,9 @@ class Builder:
             return
         label = ctx.label or ""
         if (block.lang in ("", "text", "txt", "plain", "markdown", "md") and
-                (_MESSAGE_START.match(texts[0]) or _TEMPLATE.search(label) or
-                 re.search(r"notif|message|announce", label, re.I))):
+                (_MESSAGE_START.match(texts[0]) or (
+                    (_TEMPLATE.search(label) or re.search(r"notif|message|announce", label, re.I))
+                    and reads_as_message(block.lang, texts)))):
             tid = self._template(block, label or f"{draft.title} message")
             if self.proposals.templates[-1]["kind"] == "postmortem":
                 return
@@ -924,6 +1030,18 @@ def _title_and_rest(text: str) -> tuple[str, str]:
     parts = re.split(r"(?<=[\w)])\s+[-–—:]\s+", text, maxsplit=1)
     rest = parts[1] if len(parts) > 1 else ""
     return parts[0].strip().rstrip(".:"), rest
+
+
+def _assignment_only(command: str) -> bool:
+    """`export X=1` or `X="a b"`, but not `SENTRY_CONF=/etc/sentry sentry queues purge`,
+    which runs a command with that environment."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    if words and words[0] == "export":
+        words = words[1:]
+    return bool(words) and all(re.match(r"^[A-Za-z_]\w*=", w) for w in words)
 
 
 def _unused_reason(text: str) -> str:
