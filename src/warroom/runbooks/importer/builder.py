@@ -76,7 +76,9 @@ _IMPERATIVE = frozenset({
     "rotate", "run", "scale", "schedule", "search", "send", "set", "shut", "ssh", "start", "stop",
     "submit", "suspend", "switch", "take", "terminate", "test", "throttle", "trigger", "unblock",
     "uncordon", "undo", "update", "upgrade", "validate", "verify", "wait", "warn", "watch",
-    "write",
+    "write", "post", "tell", "share", "join", "ask", "invite", "file", "publish", "reach",
+    "coordinate", "designate", "appoint", "hand", "draft", "cordon", "drop", "truncate",
+    "detach", "deactivate", "quarantine", "snapshot", "backup", "dump", "disconnect", "escalate",
 })
 
 
