@@ -58,7 +58,8 @@ _PATTERNS = tuple((re.compile(p, re.IGNORECASE), why) for p, why in _DANGEROUS)
 _MARKERS = re.compile(
     r"last\s+resort|requires?\s+(\w+\s+)?approval|approval\s+required|high[\s-]risk|"
     r"\bdanger(ous)?\b|⚠|☢|🛑|destructive|irreversible|use\s+with\s+(extreme\s+)?caution|"
-    r"\bcaution\b|data\s+loss|cannot\s+be\s+undone|can'?t\s+be\s+undone|point\s+of\s+no\s+return",
+    r"\bcaution\b|(risk\s+of|may|might|can|will|could)\s+(cause\s+)?(permanent\s+)?data\s+loss|"
+    r"data\s+loss\s+risk|cannot\s+be\s+undone|can'?t\s+be\s+undone|point\s+of\s+no\s+return",
     re.IGNORECASE)
 # A document-level notice ("⚠️ Disclaimer: this playbook is a template") is not a risk marker.
 _DISCLAIMER = re.compile(r"disclaimer|\btemplate\b|for reference only|example only|"
@@ -96,7 +97,7 @@ _READ_PROGRAMS = frozenset({
     "jq", "yq", "wc", "sort", "uniq", "cut", "awk", "date", "env", "printenv", "id", "whoami",
     "hostname", "uname", "lsblk", "blkid", "dmesg", "journalctl", "stat", "file", "which",
     "echo", "printf", "nproc", "lscpu", "pwd", "tree", "openssl", "pg_isready", "promtool",
-    "amtool", "stern", "free", "iotop", "nethogs", "ethtool", "ip", "ifconfig", "time",
+    "amtool", "stern", "iotop", "nethogs", "ethtool", "ip", "ifconfig", "time",
     "timedatectl", "ntpq", "chronyc", "md5sum", "sha256sum", "xxd", "hexdump", "test",
 })
 _SUBCOMMANDS = frozenset({"kubectl", "oc", "helm", "docker", "podman", "crictl", "aws", "gcloud",

@@ -84,6 +84,8 @@ def _step_texts(step: Step) -> list[_Text]:
     if isinstance(ex, PromqlExecutor):
         out = [(("executor", "query"), ex.query, False)]
         return out
+    if isinstance(ex, ManualExecutor) and ex.instructions:   # rendered for the person
+        return [(("executor", "instructions"), ex.instructions, False)]
     if isinstance(ex, NotifyExecutor) and ex.message:
         out = [(("executor", "message"), ex.message, False)]
         return out

@@ -77,8 +77,8 @@ _IMPERATIVE = frozenset({
     "submit", "suspend", "switch", "take", "terminate", "test", "throttle", "trigger", "unblock",
     "uncordon", "undo", "update", "upgrade", "validate", "verify", "wait", "warn", "watch",
     "write", "post", "tell", "share", "join", "ask", "invite", "file", "publish", "reach",
-    "coordinate", "designate", "appoint", "hand", "draft", "cordon", "drop", "truncate",
-    "detach", "deactivate", "quarantine", "snapshot", "backup", "dump", "disconnect", "escalate",
+    "coordinate", "designate", "appoint", "hand", "draft", "drop", "truncate",
+    "detach", "deactivate", "quarantine", "snapshot", "backup", "dump", "disconnect",
 })
 
 
@@ -791,14 +791,15 @@ class Builder:
             # It opens a shell or client and the source types more into it: a person does
             # that, so the step is manual with the whole session attached.
             typed = "\n".join([command, *(t for _, t in session)])
+            shown_text, session_hints = convert_shell(typed)
             step = {"title": title, "phase": self._phase(ctx, title),
                     "executor": {"type": "manual", "instructions": (
-                        "Open the interactive session below and type the lines after its "
-                        "prompt; the runner cannot type into a shell it opened."),
-                        "snippet": typed, "snippet_language": "console"},
+                        "Run the first line; it opens an interactive session. Type the lines "
+                        "after its prompt in that session (the runner cannot type into a shell "
+                        "it opened); the other lines show what it prints.\n\n" + shown_text)},
                     "notes": notes, "source": self.where(first, max(last, session[-1][0])),
                     **self._flags(ctx, typed)}
-            made = draft.add_step(self._finish_step(step, ctx))
+            made = draft.add_step(self._finish_step(step, ctx), session_hints)
             self.note("step", first, session[-1][0],
                       f"runbook {draft.id}, step {made['id']} (manual, interactive session)",
                       f"{len(session)} line(s) typed in or printed by the session it opens",
