@@ -27,8 +27,9 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
     (r"\bdrop\s+(table|database|schema|index|user|role|view|keyspace)\b",
      "drops database objects"),
     (r"\btruncate\b", "empties tables or files"),
-    (r"--replicas[= ]0\b|\bscale\b.*\s(--replicas|--desired-capacity|--min-size|--count)"
-     r"[= ]0\b|\bset-desired-capacity\b.*\s0\b", "scales a workload to zero"),
+    (r"--replicas[= ]0\b|\s--(desired-capacity|min-size|max-size|num-nodes|size|count|"
+     r"min-count|max-count|instances)[= ]0\b|\bscale\b.*\s0\s*$|\bset-desired-capacity\b.*\s0\b",
+     "scales a workload to zero"),
     (r"\bpg_(terminate|cancel)_backend\b", "kills database sessions"),
     (r"\bufw\s+(deny|reject|disable|reset)\b", "blocks network traffic"),
     (r"\biptables\b.*(-j\s+(drop|reject)|\s-[FX]\b|--flush)", "blocks or flushes firewall rules"),
@@ -43,7 +44,9 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
     (r"\bgit\s+reset\s+--hard\b", "discards local changes"),
     (r"\bsystemctl\s+(stop|disable|mask|kill)\b|\bservice\s+\S+\s+stop\b",
      "stops a service"),
-    (r"\brotate[-_]?\w*|\bregenerate[-_]\w*key", "rotates credentials"),
+    (r"\brotate[-_]?(secret|credential|key|token|password|cert|access)\w*|"
+     r"\b(rotate|regenerate)\b.*\b(secret|credential|keys?|token|password|cert\w*)\b|"
+     r"\bregenerate[-_]\w*key", "rotates credentials"),
     (r"\bmigrate:rollback\b|\bmigrat\w*\s+(down|rollback)\b", "rolls back a database schema"),
     (r"\brestore\b|\bpg_restore\b|\bmongorestore\b", "overwrites data from a backup"),
     (r"\b(psql|mysql|mariadb|sqlite3|mongo|mongosh|cqlsh|redis-cli)\b[^|<]*<(?!<)\s*\S",
@@ -190,6 +193,8 @@ def _part_read_only(part: str) -> bool:
                 skip = "=" not in word and word in _VALUE_FLAGS
             else:
                 verbs.append(word.lower())
+        if verbs and verbs[0] in ("rollout", "config", "auth", "certificate"):
+            verbs = verbs[1:]   # kubectl rollout status, kubectl auth can-i
         verbs = verbs[:4] if program in _NOUN_FIRST else verbs[:1]
         return any(v in _READ_VERBS or re.match(r"^(describe|get|list|show|lookup|search)-", v)
                    for v in verbs)
