@@ -55,10 +55,13 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
      r"(backup|bak|snapshot|dump|old|previous|saved)", "re-applies a backup over live objects"),
     (r"\bkubectl\s+(\S+\s+)*replace\b.*--force", "deletes and recreates live objects"),
     (r">\s*/(etc|var/lib|usr)/\S+", "overwrites a system file"),
+    (r"(?-i:\b(Remove|Clear|Disable|Uninstall|Stop|Reset|Revoke|Format|Dismount|Suspend)-"
+     r"[A-Z]\w+|\bRestart-Computer\b)", "PowerShell cmdlet that removes, stops or resets"),
 )
 _PATTERNS = tuple((re.compile(p, re.IGNORECASE), why) for p, why in _DANGEROUS)
 
 _MARKERS = re.compile(
+    r"\[!(warning|caution|danger)\]|^\W*(warning|caution|danger)\b\W*[:!]|!!!\s*(danger|warning)|"
     r"last\s+resort|requires?\s+(\w+\s+)?approval|approval\s+required|high[\s-]risk|"
     r"\bdanger(ous)?\b|⚠|☢|🛑|destructive|irreversible|use\s+with\s+(extreme\s+)?caution|"
     r"\bcaution\b|(risk\s+of|may|might|can|will|could)\s+(cause\s+)?(permanent\s+)?data\s+loss|"
@@ -183,6 +186,9 @@ def _part_read_only(part: str) -> bool:
     if not words:
         return False
     program = words[0].rsplit("/", 1)[-1]
+    if re.match(r"(?-i:(Get|Test|Select|Measure|Where|Sort|Format-(Table|List)|Out-String|"
+                r"Write-Output|Resolve-DnsName|Find)-?)", program):
+        return True      # PowerShell cmdlets that only read
     if program in _SUBCOMMANDS:
         verbs: list[str] = []
         skip = False

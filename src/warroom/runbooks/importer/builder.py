@@ -57,6 +57,39 @@ _LOOKING = re.compile(r"^\W*(check|verify|confirm|review|look|monitor|watch|insp
                       r"read|view|see|compare|measure|note|record|document|identify|determine|"
                       r"assess|examine|investigate|list|describe|get|query|search|find|ensure|"
                       r"validate|test|wait|open|gather|collect|capture)\b", re.I)
+_DESCRIPTIVE = re.compile(r"^\W*(symptoms?|signs|overview|summary|description|meaning|impact|"
+                          r"background|context|about|what (is|happened)|causes?|"
+                          r"possible causes|root causes?|references?|see also|links?|"
+                          r"related|glossary)\b", re.I)
+_OUTPUT_LABEL = re.compile(r"^\W*(expected|sample|example)?\s*(output|result|response)s?\b|"
+                           r"^\W*expected\b|^\W*(you should see|it (should )?(prints?|shows?|"
+                           r"looks? like))", re.I)
+_MESSAGE_LABEL = re.compile(r"notif|message|announce|status (update|page)|customer|stakeholder|"
+                            r"\bcomms\b|communicat|e-?mail|slack|tweet|press|statement|"
+                            r"\bupdate\b", re.I)
+_PROSE_LANGS = frozenset({"text", "txt", "plain", "markdown", "md"})
+_REPL_PROMPT = re.compile(r"^\s*(\[[^\]]*\]\s*[\w-]*>|irb\([^)]*\)[:\d]*[>*]|>>>|"
+                          r"[\w-]+=[#>]|mysql>|redis[\w.:-]*>|mongo>|[\w-]+\(\w+\)>|pry\([^)]*\)>|"
+                          r"iex\(\d+\)>|scala>|In \[\d+\]:)\s?")
+
+
+def split_repl(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]],
+                                                      list[tuple[int, str]]]:
+    """A console transcript of a REPL (`[ gprd ] production> …`, `>>> …`, `postgres=# …`):
+    what is typed (prompts removed) and what it printed. Without prompts all is typed."""
+    if not any(_REPL_PROMPT.match(t) for _, t in lines):
+        return lines, []
+    typed: list[tuple[int, str]] = []
+    printed: list[tuple[int, str]] = []
+    for n, t in lines:
+        m = _REPL_PROMPT.match(t) or re.match(r"^\s*\.\.\.\s", t)   # `... ` continues
+        if m:
+            typed.append((n, t[m.end():]))
+        elif t.strip():
+            printed.append((n, t))
+    return typed, printed
+
+
 _CONSOLE_LANGS = frozenset({"console", "shell-session", "shellsession", "sh-session",
                             "terminal", "text", "txt", "plain", ""})
 _POSTMORTEM = re.compile(r"post[- ]?mortem|retrospective|\bpir\b|post[- ]incident review", re.I)
@@ -544,6 +577,8 @@ class Builder:
         if section.level > 0:
             self.mark(section.line, section.line, f"heading in runbook {draft.id}")
         head = ctx          # what the heading says holds for the whole section
+        # items under "Symptoms", "Impact", ... describe; they are not things to do
+        descriptive = bool(_DESCRIPTIVE.match(plain(section.title)))
         scoped = False      # does ctx carry a marker from prose that holds for one block only?
         notes: list[str] = []
         last_item_step: tuple[dict[str, Any], int] | None = None
@@ -599,7 +634,7 @@ class Builder:
                 item_ctx = ctx.heard(block.text, prose=True)
                 if self._inline_steps(block, item_ctx, draft, notes):
                     pass
-                elif block.checked is not None or _imperative(block.text):
+                elif block.checked is not None or (_imperative(block.text) and not descriptive):
                     step = self._manual(draft, item_ctx, plain(block.text), block.line,
                                         checklist=block.checked is not None,
                                         last=block.end_line)
@@ -851,15 +886,19 @@ class Builder:
         if block.lang == "promql":
             self._promql(block, ctx, draft)
             return
+        if ctx.label and _OUTPUT_LABEL.match(ctx.label) and draft.steps:
+            self._expected_output(draft, draft.steps[-1], [(n, t) for n, t in lines
+                                                           if t.strip()],
+                                  {n: f"shown under '{ctx.label}'" for n, _ in lines})
+            return
         if is_shell_lang(block.lang) or (block.lang in ("", "text", "txt", "plain")
                                          and looks_like_shell(texts)):
             self._shell_block(block, ctx, draft, notes)
             return
         label = ctx.label or ""
         if (block.lang in ("", "text", "txt", "plain", "markdown", "md") and
-                (_MESSAGE_START.match(texts[0]) or (
-                    (_TEMPLATE.search(label) or re.search(r"notif|message|announce", label, re.I))
-                    and reads_as_message(block.lang, texts)))):
+                (_TEMPLATE.search(label) or _MESSAGE_LABEL.search(label) or
+                 _MESSAGE_START.match(texts[0])) and reads_as_message(block.lang, texts)):
             tid = self._template(block, label or f"{draft.title} message")
             if self.proposals.templates[-1]["kind"] == "postmortem":
                 return
@@ -871,22 +910,42 @@ class Builder:
             self.note("step", block.line, block.end_line,
                       f"runbook {draft.id}, step {made['id']} (notify)", f"uses template {tid}")
             return
+        if block.lang in ("text", "txt", "plain") and draft.steps:
+            # an example or reference text, not something to apply: it goes with the step
+            step = draft.steps[-1]
+            step["notes"] = "\n".join(filter(None, [step.get("notes"), *notes, *texts]))
+            notes.clear()
+            self.note("step", block.line, block.end_line,
+                      f"runbook {draft.id}, step {step['id']} (notes)",
+                      "example text kept with the step before it", lines, bucket="steps")
+            self.mark(block.line, block.end_line,
+                      f"notes of runbook {draft.id}, step {step['id']} (example text)")
+            return
         comment = next((re.sub(r"^(#|--|//)\s*", "", t.strip()) for t in texts
                         if re.match(r"^\s*(#|--|//)\s*\w", t)), None)
         language = block.lang or "text"
         title = ctx.label or comment or f"Apply the {language} snippet"
-        executor: dict[str, str] = {"type": "manual", "snippet": "\n".join(texts),
+        typed, printed = split_repl(lines)
+        snippet = "\n".join(t for _, t in typed)
+        executor: dict[str, str] = {"type": "manual", "snippet": snippet,
                                     "snippet_language": language}
         if notes:
             executor["instructions"] = "\n".join(notes)
+            notes.clear()
+        looking = bool(re.match(r"^\s*(SELECT|SHOW|EXPLAIN|DESCRIBE|\\d)\b", snippet, re.I)) \
+            and not dangerous_reason(snippet)
         step = {
             "title": title[:120], "phase": self._phase(ctx, title), "executor": executor,
             "source": self.where(block.line, block.end_line),
-            **self._flags(ctx, "\n".join(texts) if language in ("sql", "psql") else "")}
+            **self._flags(ctx, "" if language in _PROSE_LANGS else snippet, looking=looking)}
         made = draft.add_step(self._finish_step(step, ctx))
         self.note("step", block.line, block.end_line,
                   f"runbook {draft.id}, step {made['id']} (manual with {language} snippet)",
-                  "not shell: attached for a person to apply", lines, bucket="steps")
+                  "not shell: attached for a person to apply", typed, bucket="steps")
+        self._expected_output(draft, made, printed, {n: "console result" for n, _ in printed})
+        for n, _ in typed:
+            self.mark(n, n, f"runbook {draft.id}, step {made['id']} (manual with {language} "
+                      "snippet)")
 
     def _promql(self, block: Block, ctx: Ctx, draft: Draft) -> None:
         title: str | None = None

@@ -42,7 +42,7 @@ _SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "shell-sessio
                           "ksh", "fish", "shellsession", "sh-session", "cmd", "bat", "ps",
                           "powershell", "ps1", "pwsh"})
 _PROMPT = re.compile(r"^\s*(?:\$|%|#\s*\$|PS[^>]*>|[\w.@-]+[:~][^$#]*\$)\s+(?=\S)")
-_DOLLAR_PROMPT = re.compile(r"^\s*\$\s+(?=\S)")
+_DOLLAR_PROMPT = re.compile(r"^\s*(?:\$|PS [^>\n]{0,80}>|[A-Z]:\\[^>\n]{0,80}>)\s+(?=\S)")
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done",
             "case": "esac", "{": "}"}
 _CLOSERS = {"fi", "done", "esac", "}"}
@@ -76,6 +76,8 @@ def looks_like_command(text: str) -> bool:
         return True
     if word.endswith((".sh", ".py")) and "/" in word:
         return True
+    if " " in text and (re.fullmatch(r"[a-z][\w-]*ctl", word) or text.startswith("sudo ")):
+        return True        # gitlab-ctl, supervisorctl, `sudo anything`
     return word in KNOWN_COMMANDS and (" " in text or word in ("uptime", "df", "free", "top",
                                                                "dmesg", "ls", "env"))
 
@@ -109,15 +111,18 @@ _JSON_LINE = re.compile(r"^\s*([\[\]{}],?|\"[^\"]+\"\s*:.*)$")
 _TABLE_HEAD = re.compile(r"^\s*[A-Z][A-Z_-]+(\s{2,}[A-Z][A-Z_()%-]*(\s[A-Z]+)?)+\s*$")
 _SESSION_END = frozenset({"exit", "logout", "quit", "\\q", "exit;", "quit;"})
 _SHELLS = r"(/bin/|/usr/bin/)?(ba|z|a|k|fi)?sh"
-_CLIENTS = r"(psql|mysql|mariadb|redis-cli|mongo|mongosh|cqlsh|sqlite3|rails\s+c\w*|python3?|irb)"
+_CLIENTS = (r"(psql|mysql|mariadb|mongo|mongosh|cqlsh|sqlite3|([\w-]+-)?rails\s+c\w*|"
+            r"[\w-]+-rake\s+console|rails\s+dbconsole)")
 _OPENS_SESSION = (
     re.compile(rf"\s--\s+({_SHELLS}|{_CLIENTS})(\s+-[il]+)?\s*$"),    # exec -it pod -- bash
     re.compile(r"^\s*(sudo\s+)?(oc|kubectl)\s+(\S+\s+)*debug\b(?!.*\s--\s)"),
     re.compile(r"^\s*(sudo\s+)?(chroot\s+\S+|nsenter\b[^|]*|toolbox|su(\s+-)?(\s+\w+)?|"
                rf"sudo\s+(-[is]|su\b)[^|]*|{_SHELLS})\s*$"),
-    re.compile(r"^\s*ssh\s+(-\w+\s+(\S+\s+)?)*[\w.@-]+\s*$"),
+    re.compile(r"^\s*ssh\s+(-\w+\s+(\S+\s+)?)*([\w.@:{}-]|<[^<>]*>|\$\{?\w+\}?)+\s*$"),
     re.compile(rf"^\s*(sudo\s+(-u\s+\S+\s+)?)?{_CLIENTS}\b(?!.*(\s-[cef]\b|--command|"
                r"--eval|<|\|))"),
+    re.compile(r"^\s*(sudo\s+)?(redis-cli(\s+-\w+(\s+[^-\s]\S*)?)*|python3?|irb|node|"
+               r"bash|sh)\s*$"),
 )
 
 
@@ -312,6 +317,7 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
     unit: list[tuple[int, str]] = []
     scanner = _Scanner()
     made: list[Command] = []
+    closed: set[int] = set()     # ids of commands whose session an `exit` has ended
     in_session = False
 
     def close_group() -> None:
@@ -345,22 +351,32 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
         else:
             made[-1].output.append((number, raw))
 
-    def end_session(number: int, raw: str) -> None:
-        """`exit`: the commands since the last one that opened a shell were typed in it."""
-        opener = next((i for i in range(len(made) - 1, -1, -1)
-                       if opens_session(made[i].text) or made[i].session), None)
-        if opener is None:
-            attach(number, raw, "end of an interactive session")
-            return
+    def unclosed_opener() -> int | None:
+        return next((i for i in range(len(made) - 1, -1, -1)
+                     if id(made[i]) not in closed and
+                     (opens_session(made[i].text) or made[i].session)), None)
+
+    def move_into(opener: int) -> Command:
+        """The commands after `made[opener]` were typed in the session it opened."""
         host = made[opener]
+        closed.add(id(host))
         for moved in made[opener + 1:]:
-            host.session += [(n, t) for n, t in _numbered(moved)] + moved.output
+            host.session = sorted(host.session + _numbered(moved) + moved.output
+                                  + moved.session)
             for g in [*split.groups, group]:
                 if moved in g.commands:
                     g.commands.remove(moved)
         del made[opener + 1:]
+        return host
+
+    def end_session(number: int, raw: str) -> None:
+        """`exit`: the commands since the last one that opened a shell were typed in it."""
+        opener = unclosed_opener()
+        if opener is None:
+            attach(number, raw, "end of an interactive session")
+            return
         split.kinds[number] = "end of an interactive session"
-        host.session.append((number, raw))
+        move_into(opener).session.append((number, raw))
 
     for number, raw in lines:
         if unit:
@@ -428,6 +444,12 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
             unit = []
     if unit:  # an unterminated construct: keep what there is as one command
         add_command(Command(_join(unit), unit[0][0], unit[-1][0]))
+    while not prompted:       # no `exit`: what follows a shell it opens is typed in it
+        opener = next((i for i in range(len(made) - 2, -1, -1) if id(made[i]) not in closed
+                       and opens_session(made[i].text)), None)
+        if opener is None:
+            break
+        move_into(opener)
     close_group()
     split.groups = [g for g in split.groups if g.commands]
     return split
