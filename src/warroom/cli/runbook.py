@@ -66,11 +66,21 @@ def _dump(data: Any) -> str:
 
 @app.command("import")
 def import_(
-    files: list[Path] = typer.Argument(..., help="Markdown runbooks (directories are searched)"),
-    out: Path = typer.Option(..., "--out", help="Directory for the runbook YAML and report"),
+    files: list[Path] = typer.Argument(None, help="Markdown runbooks (directories are searched)"),
+    out: Path | None = typer.Option(None, "--out",
+                                    help="Directory for the runbook YAML and report"),
+    explain: str | None = typer.Option(None, "--explain", metavar="FILE:LINE", help=(
+        "Print what one source line became (a step, expected output, a note, ...) and exit")),
 ) -> None:
     """Import Markdown runbooks into runbook YAML, import-report.md and proposals.yaml."""
     console = _console()
+    if explain is not None:
+        _explain(console, explain)
+        return
+    if not files or out is None:
+        console.print("[red]give the Markdown files to import and --out DIR "
+                      "(or --explain FILE:LINE)[/red]")
+        raise typer.Exit(2)
     sources: list[Path] = []
     for path in files:
         if path.is_dir():
@@ -99,13 +109,30 @@ def import_(
             written += 1
     (out / "import-report.md").write_text(render_markdown(results), encoding="utf-8")
     proposals: dict[str, Any] = {"kind": "import-proposals", "severity_schemes": [],
-                                 "escalation_policies": [], "templates": []}
+                                 "escalation_policies": [], "templates": [], "contacts": []}
     for result in results:
         for key, values in result.proposals.as_dict().items():
             proposals[key] += values
     (out / "proposals.yaml").write_text(_dump(proposals), encoding="utf-8")
     console.print(f"imported {len(sources)} document(s) into {written} runbook(s) in {out}; "
                   f"see {out / 'import-report.md'}")
+
+
+def _explain(console: Console, where: str) -> None:
+    path_text, sep, line_text = where.rpartition(":")
+    if not sep or not line_text.isdigit() or int(line_text) < 1:
+        console.print(f"[red]--explain takes FILE:LINE (a line number from 1), got {where!r}[/red]")
+        raise typer.Exit(2)
+    path = Path(path_text)
+    if not path.is_file():
+        console.print(f"[red]no such file: {path}[/red]")
+        raise typer.Exit(2)
+    line = int(line_text)
+    result = import_markdown(path.read_bytes(), str(path))
+    source = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    typer.echo(result.explain(line))
+    if line <= len(source) and source[line - 1].strip():
+        typer.echo(f"    {source[line - 1].strip()}")
 
 
 def _common_root(paths: list[Path]) -> Path | None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from warroom.runbooks.danger import dangerous_reason
+from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger
 from warroom.runbooks.loader import load_runbooks
 from warroom.runbooks.model import (
     HttpExecutor,
+    ManualExecutor,
     NotifyExecutor,
     PromqlExecutor,
     Runbook,
@@ -41,6 +42,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "auto-with-approval": ("error", "auto: true on a step that needs approval never runs alone"),
     "auto-manual": ("error", "auto: true on a manual step, which only a person can do"),
     "empty-runbook": ("warning", "the runbook has no steps"),
+    "read-only-gated": ("warning", "a read-only command (get, describe, logs, ...) needs "
+                        "approval, which slows responders for nothing"),
 }
 
 
@@ -81,6 +84,8 @@ def _step_texts(step: Step) -> list[_Text]:
     if isinstance(ex, PromqlExecutor):
         out = [(("executor", "query"), ex.query, False)]
         return out
+    if isinstance(ex, ManualExecutor) and ex.instructions:   # rendered for the person
+        return [(("executor", "instructions"), ex.instructions, False)]
     if isinstance(ex, NotifyExecutor) and ex.message:
         out = [(("executor", "message"), ex.message, False)]
         return out
@@ -96,7 +101,38 @@ def step_danger(step: Step) -> str | None:
             return f"its command {reason}"
     if isinstance(ex, HttpExecutor) and ex.method == "DELETE":
         return "it sends an HTTP DELETE"
-    return "it is marked dangerous" if step.dangerous else None
+    if step.dangerous:
+        return "it is marked dangerous"
+    return _described_danger(step)
+
+
+def _described_danger(step: Step) -> str | None:
+    """Danger the words around a command state: its title or a comment in it ("# Restore from
+    backup"), or an attached shell/SQL snippet — the knowledge the importer uses too."""
+    ex = step.executor
+    if isinstance(ex, ShellExecutor) and not is_read_only(ex.command):
+        comments = " ".join(line.strip().lstrip("#") for line in ex.command.splitlines()
+                            if line.strip().startswith("#"))
+        said = prose_danger(step.title) or prose_danger(comments)
+        if said:
+            return f"it says {said!r}"
+    if isinstance(ex, ManualExecutor) and ex.snippet and (ex.snippet_language or "") in (
+            "sql", "psql", "bash", "sh", "shell", "console", "mysql", ""):
+        reason = dangerous_reason(ex.snippet)
+        if reason:
+            return f"its snippet {reason}"
+    return None
+
+
+def _read_only_gated(step: Step, smap: SourceMap, at: tuple[str, int]) -> list[Finding]:
+    ex = step.executor
+    gated = step.requires_approval is not None and not step.dangerous
+    if gated and (isinstance(ex, PromqlExecutor) or
+                  (isinstance(ex, ShellExecutor) and is_read_only(ex.command))):
+        return [_finding("read-only-gated", smap, (*at, "requires_approval"),
+                         f"step {step.id!r} only reads, yet needs approval — drop "
+                         "requires_approval, or mark it dangerous: true if it really is")]
+    return []
 
 
 def lint_runbook(runbook: Runbook, smap: SourceMap) -> list[Finding]:
@@ -130,6 +166,7 @@ def lint_runbook(runbook: Runbook, smap: SourceMap) -> list[Finding]:
                 "dangerous-without-approval", smap, (*at, "executor"),
                 f"step {step.id!r} is dangerous ({danger}) but has no approval rule — add "
                 "requires_approval: {roles: [commander], count: 1}"))
+        found.extend(_read_only_gated(step, smap, at))
         if step.revert and step.revert.step and step.revert.step not in ids:
             found.append(_finding("unknown-revert-step", smap, (*at, "revert", "step"),
                                   f"step {step.id!r} reverts with step {step.revert.step!r}, "

@@ -206,7 +206,10 @@ class Step(_Strict):
     auto: bool = False
     timeout: Duration | None = None
     captures_evidence: bool = False
-    source: str | None = Field(default=None, description="Where an imported step came from")
+    source: str | None = Field(default=None, description=(
+        "Where an imported step came from: FILE:FIRST-LAST, the source lines it was made of"))
+    expected_output: str | None = Field(default=None, description=(
+        "What the source showed the command printing (imported sample output)"))
 
 
 class Runbook(_Strict):

@@ -14,7 +14,10 @@ from warroom.runbooks.durations import parse_duration
 from warroom.runbooks.importer import ImportResult, count_code_lines, import_markdown
 from warroom.runbooks.linter import lint_paths
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "runbooks"
+# The shared corpus sits next to the checkout (main) or two levels up (a worktree in wt/).
+CORPUS = next((p / "shared" / "corpus" / "runbooks" for p in Path(__file__).resolve().parents
+               if (p / "shared" / "corpus" / "runbooks").is_dir()),
+              Path(__file__).resolve().parents[4] / "shared" / "corpus" / "runbooks")
 DOCUMENTS = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".md", ".txt")
                    and p.name != "README.md")
 pytestmark = pytest.mark.skipif(not DOCUMENTS, reason=f"corpus not found at {CORPUS}")

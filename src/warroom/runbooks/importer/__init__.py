@@ -38,6 +38,13 @@ class ImportResult:
     accounting: CodeAccounting
     repaired_characters: int = 0
     front_matter: dict[str, Any] = field(default_factory=dict)
+    lines: dict[int, str] = field(default_factory=dict)   # non-blank source line -> became
+
+    def explain(self, line: int) -> str:
+        """What source line `line` became, in one sentence."""
+        if line in self.lines:
+            return f"{self.source}:{line}: {self.lines[line]}"
+        return f"{self.source}:{line}: blank or beyond the end of the document: nothing to import"
 
     def models(self) -> list[Runbook]:
         return [Runbook.model_validate(rb) for rb in self.runbooks]
@@ -60,6 +67,9 @@ def import_markdown(text: str | bytes, source_name: str) -> ImportResult:
     elif not runbooks:
         builder.note("skipped", None, None, "no runbook",
                      "no commands, checklists or numbered procedures found")
+    # front matter is blanked in `body` so line numbers hold: it is the leading newlines
+    front_lines = len(body) - len(body.lstrip("\n")) if front or problem else 0
+    lines = builder.account_lines(clean, front_lines)
     validated = [_compact(Runbook.model_validate(rb)) for rb in runbooks]
     buckets = builder.accounted.values()
     accounting = CodeAccounting(
@@ -68,7 +78,8 @@ def import_markdown(text: str | bytes, source_name: str) -> ImportResult:
         in_templates=sum(1 for b in buckets if b == "templates"),
         in_report=sum(1 for b in buckets if b == "report"))
     return ImportResult(source_name, validated, builder.proposals, builder.report, accounting,
-                        repaired, front)
+                        repaired, front, lines)
+
 
 
 def _compact(runbook: Runbook) -> dict[str, Any]:

@@ -31,7 +31,9 @@ KNOWN_COMMANDS = frozenset({
     "snyk", "sort", "source", "ss", "ssh", "start", "stern", "strace", "sudo", "supervisorctl",
     "sysctl", "systemctl", "tail", "tar", "tcpdump", "tee", "telnet", "terraform", "terragrunt",
     "test", "thanos", "then", "time", "timedatectl", "timeout", "top", "touch", "tr",
-    "traceroute", "traefik", "trivy", "tune2fs", "ufw", "umount", "uniq", "unset", "until",
+    "traceroute", "traefik", "trivy", "truncate", "shred", "growpart", "resize2fs", "chattr",
+    "logrotate", "mongorestore", "sentry", "kubeseal", "sops", "tune2fs", "ufw", "umount",
+    "uniq", "unset", "until",
     "unzip", "uptime", "uwsgi", "vault", "vector", "vegeta", "velero", "vercel", "vgs", "vmstat",
     "watch", "wc", "wget", "while", "wrk", "xargs", "xdg-open", "xfs_repair", "xxd", "yarn", "yq",
     "yum", "zfs", "zgrep", "zip", "zpool", "zsh",
@@ -40,7 +42,7 @@ _SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "shell-sessio
                           "ksh", "fish", "shellsession", "sh-session", "cmd", "bat", "ps",
                           "powershell", "ps1", "pwsh"})
 _PROMPT = re.compile(r"^\s*(?:\$|%|#\s*\$|PS[^>]*>|[\w.@-]+[:~][^$#]*\$)\s+(?=\S)")
-_DOLLAR_PROMPT = re.compile(r"^\s*\$\s+(?=\S)")
+_DOLLAR_PROMPT = re.compile(r"^\s*(?:\$|PS [^>\n]{0,80}>|[A-Z]:\\[^>\n]{0,80}>)\s+(?=\S)")
 _OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "select": "done",
             "case": "esac", "{": "}"}
 _CLOSERS = {"fi", "done", "esac", "}"}
@@ -74,6 +76,8 @@ def looks_like_command(text: str) -> bool:
         return True
     if word.endswith((".sh", ".py")) and "/" in word:
         return True
+    if " " in text and (re.fullmatch(r"[a-z][\w-]*ctl", word) or text.startswith("sudo ")):
+        return True        # gitlab-ctl, supervisorctl, `sudo anything`
     return word in KNOWN_COMMANDS and (" " in text or word in ("uptime", "df", "free", "top",
                                                                "dmesg", "ls", "env"))
 
@@ -89,11 +93,82 @@ def looks_like_shell(lines: list[str]) -> bool:
     return hits >= max(1, (len(code) + 1) // 2)
 
 
+# Prompts of a shell opened by an earlier command (`sh-5.1# `, `root@node:/# `,
+# `[core@host ~]$ `, `bash-4.2$ `, `postgres=# `, `mysql> `): what follows is typed there.
+_SESSION_PROMPT = re.compile(
+    r"^\s*(?:(?:ba|z|k)?sh-\d[\d.]*[#$]|[\w.-]+@[\w.-]+(?::[^\s#$]*)?\s?[#$]|"
+    r"\[[\w.-]+@[^\]]+\][#$]|[\w-]+=[#>]|(?:mysql|redis[\w.:-]*|mongo|cqlsh|"
+    r"sqlite|ftp|>>)>|/ ?#)\s*(?=\S|$)")
+_TREE = re.compile(r"[├└│┬┼─]|^\s*\|--|^\s*`--")
+_LOG_LINE = re.compile(
+    r"^\s*(\d{4}-\d\d-\d\d[T ]\d|\d{4}/\d\d/\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:|"
+    r"\[?\d\d:\d\d:\d\d|[IWEF]\d{4} \d|\[(INFO|WARN\w*|ERROR|DEBUG|TRACE|FATAL|NOTICE)\]|"
+    r"(INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE|panic|goroutine)\b[:\s]|"
+    r"(level|ts|time|msg)=|\{\s*\"(level|ts|time|msg|timestamp)\")")
+_YAML_LINE = re.compile(r"^\s*(-\s+)?[A-Za-z_][\w.-]*:(\s|$)|^\s*-\s+[\w\"'./-]+\s*$|"
+                        r"^\s*---\s*$")
+_JSON_LINE = re.compile(r"^\s*([\[\]{}],?|\"[^\"]+\"\s*:.*)$")
+_TABLE_HEAD = re.compile(r"^\s*[A-Z][A-Z_-]+(\s{2,}[A-Z][A-Z_()%-]*(\s[A-Z]+)?)+\s*$")
+_SESSION_END = frozenset({"exit", "logout", "quit", "\\q", "exit;", "quit;"})
+_SHELLS = r"(/bin/|/usr/bin/)?(ba|z|a|k|fi)?sh"
+_CLIENTS = (r"(psql|mysql|mariadb|mongo|mongosh|cqlsh|sqlite3|([\w-]+-)?rails\s+c\w*|"
+            r"[\w-]+-rake\s+console|rails\s+dbconsole)")
+_OPENS_SESSION = (
+    re.compile(rf"\s--\s+({_SHELLS}|{_CLIENTS})(\s+-[il]+)?\s*$"),    # exec -it pod -- bash
+    re.compile(r"^\s*(sudo\s+)?(oc|kubectl)\s+(\S+\s+)*debug\b(?!.*\s--\s)"),
+    re.compile(r"^\s*(sudo\s+)?(chroot\s+\S+|nsenter\b[^|]*|toolbox|su(\s+-)?(\s+\w+)?|"
+               rf"sudo\s+(-[is]|su\b)[^|]*|{_SHELLS})\s*$"),
+    re.compile(r"^\s*ssh\s+(-\w+\s+(\S+\s+)?)*([\w.@:{}-]|<[^<>]*>|\$\{?\w+\}?)+\s*$"),
+    re.compile(rf"^\s*(sudo\s+(-u\s+\S+\s+)?)?{_CLIENTS}\b(?!.*(\s-[cef]\b|--command|"
+               r"--eval|<|\|))"),
+    re.compile(r"^\s*(sudo\s+)?(redis-cli(\s+-\w+(\s+[^-\s]\S*)?)*|python3?|irb|node|"
+               r"bash|sh)\s*$"),
+)
+
+
+def session_prompt(line: str) -> re.Match[str] | None:
+    """The prompt of a nested shell at the start of `line` (`sh-5.1# chroot /host`)."""
+    return _SESSION_PROMPT.match(line)
+
+
+def opens_session(command: str) -> bool:
+    """Does the command open an interactive shell or client the next lines are typed into?"""
+    return any(p.search(command) for p in _OPENS_SESSION)
+
+
+def output_shape(line: str, *, console: bool = False) -> str | None:
+    """What kind of output a line is (tree, log line, YAML, JSON, table, session end), or None
+    when it may be a command. In console blocks anything that is not a known command counts."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    if stripped in _SESSION_END:
+        return "end of an interactive session"
+    if _TREE.search(stripped) and not re.search(r"\s\|\s*\w", stripped.replace("│", "")):
+        return "tree diagram"
+    word = first_word(stripped)
+    known = word in KNOWN_COMMANDS or word.startswith(("./", "/", "~/", "../")) or \
+        "=" in stripped.split()[0]
+    if _LOG_LINE.match(stripped) and not known:
+        return "log line"
+    if _TABLE_HEAD.match(stripped) and not known:
+        return "table output"
+    if _JSON_LINE.match(stripped):
+        return "JSON"
+    if _YAML_LINE.match(stripped) and not known and not re.search(r"[|;&`$]", stripped):
+        return "YAML"
+    if console and not known and not looks_like_command(stripped):
+        return "console output"
+    return None
+
+
 @dataclass
 class Command:
     text: str
     first_line: int
     last_line: int
+    output: list[tuple[int, str]] = field(default_factory=list)   # expected output after it
+    session: list[tuple[int, str]] = field(default_factory=list)  # typed in the shell it opens
 
     @property
     def stateful(self) -> bool:
@@ -125,8 +200,9 @@ class Group:
 class ShellSplit:
     groups: list[Group]
     remarks: list[list[tuple[int, str]]]      # runs of comments with no command under them
-    output_lines: list[tuple[int, str]]       # lines shown as output after `$ ` prompts
+    output_lines: list[tuple[int, str]]       # output lines with no command before them
     shebang: tuple[int, str] | None = None
+    kinds: dict[int, str] = field(default_factory=dict)   # output line -> what it looks like
 
 
 class _Scanner:
@@ -163,8 +239,9 @@ class _Scanner:
                 i += 1
                 continue
             if c == "\\":
-                if i == n - 1:
+                if not line[i + 1:].strip():   # `\` then only spaces: still a continuation
                     self.continued = True
+                    break
                 i += 2
                 continue
             if top in ('"', "`"):
@@ -221,13 +298,27 @@ class _Scanner:
         return not (self.stack or self.compound or self.heredocs or self.continued)
 
 
-def split_shell(lines: list[tuple[int, str]]) -> ShellSplit:
-    """Group shell lines into commands; comments title the commands that follow them."""
+def _join(unit: list[tuple[int, str]]) -> str:
+    """The command text of continued lines; spaces after a final `\\` are dropped, because
+    `\\ ` then a newline would end the command in bash."""
+    return "\n".join(re.sub(r"\\[ \t]+$", "\\\\", t) for _, t in unit)
+
+
+def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> ShellSplit:
+    """Group shell lines into commands; comments title the commands that follow them.
+
+    Output is told from commands by `$ ` prompts, nested-shell prompts (`sh-5.1# `), tree
+    drawing, log, YAML, JSON and table shapes, and (in `console` blocks) by not being a known
+    command; it is attached to the command before it.
+    """
     prompted = any(_DOLLAR_PROMPT.match(text) for _, text in lines)
     split = ShellSplit(groups=[], remarks=[], output_lines=[])
     group = Group()
     unit: list[tuple[int, str]] = []
     scanner = _Scanner()
+    made: list[Command] = []
+    closed: set[int] = set()     # ids of commands whose session an `exit` has ended
+    in_session = False
 
     def close_group() -> None:
         nonlocal group
@@ -247,13 +338,52 @@ def split_shell(lines: list[tuple[int, str]]) -> ShellSplit:
             close_group()
         group.comments.append((number, stripped.lstrip("#").strip()))
 
+    def add_command(command: Command) -> None:
+        group.commands.append(command)
+        made.append(command)
+
+    def attach(number: int, raw: str, kind: str, *, session: bool = False) -> None:
+        split.kinds[number] = kind
+        if not made:
+            split.output_lines.append((number, raw))
+        elif session:
+            made[-1].session.append((number, raw))
+        else:
+            made[-1].output.append((number, raw))
+
+    def unclosed_opener() -> int | None:
+        return next((i for i in range(len(made) - 1, -1, -1)
+                     if id(made[i]) not in closed and
+                     (opens_session(made[i].text) or made[i].session)), None)
+
+    def move_into(opener: int) -> Command:
+        """The commands after `made[opener]` were typed in the session it opened."""
+        host = made[opener]
+        closed.add(id(host))
+        for moved in made[opener + 1:]:
+            host.session = sorted(host.session + _numbered(moved) + moved.output
+                                  + moved.session)
+            for g in [*split.groups, group]:
+                if moved in g.commands:
+                    g.commands.remove(moved)
+        del made[opener + 1:]
+        return host
+
+    def end_session(number: int, raw: str) -> None:
+        """`exit`: the commands since the last one that opened a shell were typed in it."""
+        opener = unclosed_opener()
+        if opener is None:
+            attach(number, raw, "end of an interactive session")
+            return
+        split.kinds[number] = "end of an interactive session"
+        move_into(opener).session.append((number, raw))
+
     for number, raw in lines:
         if unit:
             unit.append((number, raw))
             scanner.feed(raw)
             if scanner.complete():
-                group.commands.append(Command("\n".join(t for _, t in unit), unit[0][0],
-                                              number))
+                add_command(Command(_join(unit), unit[0][0], number))
                 unit = []
             continue
         stripped = raw.strip()
@@ -264,25 +394,92 @@ def split_shell(lines: list[tuple[int, str]]) -> ShellSplit:
                 and not group.commands and not group.comments:
             split.shebang = (number, raw)
             continue
-        if prompted:
+        nested = session_prompt(raw)
+        if nested and not _DOLLAR_PROMPT.match(raw):
+            local = nested.group(0).rstrip().endswith("$") and "@" in nested.group(0) and \
+                not in_session and not (made and opens_session(made[-1].text))
+            if not local:
+                in_session = True
+                attach(number, raw, "typed in an interactive session", session=True)
+                if stripped[nested.end() - (len(raw) - len(raw.lstrip())):].strip() in \
+                        _SESSION_END:
+                    in_session = False
+                continue
+            raw = raw[nested.end():]
+        elif in_session and not _DOLLAR_PROMPT.match(raw):
+            attach(number, raw, "output in an interactive session", session=True)
+            continue
+        in_session = False
+        if prompted and not nested:
             m = _DOLLAR_PROMPT.match(raw)
             if not m:
-                if stripped.startswith("#"):
+                if stripped.startswith("#") and not (made and made[-1].output):
                     add_comment(number, stripped)
+                elif stripped in _SESSION_END:
+                    end_session(number, raw)
                 else:
-                    split.output_lines.append((number, raw))
+                    attach(number, raw, output_shape(raw, console=True) or "sample output")
                 continue
             raw = raw[m.end():]
-        elif stripped.startswith("#"):
+            if raw.strip() in _SESSION_END:
+                end_session(number, raw)
+                continue
+        elif stripped.startswith("#") and not nested:
             add_comment(number, stripped)
             continue
+        elif not nested:
+            kind = output_shape(raw, console=console) or _continued_output(
+                raw, number, split.kinds, lines)
+            if kind == "end of an interactive session":
+                end_session(number, raw)
+                continue
+            if kind:
+                attach(number, raw, kind)
+                continue
         scanner = _Scanner()
         scanner.feed(raw)
         unit = [(number, raw)]
         if scanner.complete():
-            group.commands.append(Command(raw, number, number))
+            add_command(Command(raw, number, number))
             unit = []
     if unit:  # an unterminated construct: keep what there is as one command
-        group.commands.append(Command("\n".join(t for _, t in unit), unit[0][0], unit[-1][0]))
+        add_command(Command(_join(unit), unit[0][0], unit[-1][0]))
+    while not prompted:       # no `exit`: what follows a shell it opens is typed in it
+        opener = next((i for i in range(len(made) - 2, -1, -1) if id(made[i]) not in closed
+                       and opens_session(made[i].text)), None)
+        if opener is None:
+            break
+        move_into(opener)
     close_group()
+    split.groups = [g for g in split.groups if g.commands]
     return split
+
+
+def _continued_output(raw: str, number: int, kinds: dict[int, str],
+                      lines: list[tuple[int, str]]) -> str | None:
+    """A line that is not a command, right after output or right before a tree diagram."""
+    if looks_like_command(raw) or first_word(raw) in KNOWN_COMMANDS:
+        return None
+    if number - 1 in kinds and kinds[number - 1] != "end of an interactive session":
+        return kinds[number - 1]
+    following = next((t for n, t in lines if n == number + 1), "")
+    if _TREE.search(following):
+        return "tree diagram"
+    return None
+
+
+def command_starts(command: str) -> list[str]:
+    """The lines of a command text where a new command starts (not inside quotes, heredocs
+    or continuations)."""
+    scanner = _Scanner()
+    out: list[str] = []
+    for line in command.split("\n"):
+        if scanner.complete():
+            out.append(line)
+        scanner.feed(line)
+    return out
+
+
+def _numbered(command: Command) -> list[tuple[int, str]]:
+    texts = command.text.split("\n")
+    return [(command.first_line + i, t) for i, t in enumerate(texts)]

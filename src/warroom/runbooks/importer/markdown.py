@@ -69,9 +69,32 @@ def _inline_codes(token: Token) -> list[str]:
     return [c.content for c in token.children or [] if c.type == "code_inline"]
 
 
+_ADMONITION = re.compile(r"^(\s*)(!!!|\?\?\?\+?)\s*\w+")
+
+
+def unindent_admonitions(text: str) -> str:
+    """MkDocs admonitions (`!!! danger "Last resort"` then an indented body) read as the
+    paragraph and blocks they hold, not as an indented code block; line numbers are kept."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        m = _ADMONITION.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent = len(m.group(1)) + 4
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or
+                                  len(lines[j]) - len(lines[j].lstrip(" ")) >= indent):
+            lines[j] = lines[j][4:] if lines[j].startswith(" " * 4) else lines[j]
+            j += 1
+        i = j
+    return "\n".join(lines)
+
+
 def parse(text: str) -> Section:
     """Parse Markdown into a root section (level 0) whose children follow the headings."""
-    tokens = _parser().parse(text)
+    tokens = _parser().parse(unindent_admonitions(text))
     root = Section(title="", level=0, line=1)
     current = root
     list_stack: list[bool] = []        # ordered? per open list
@@ -143,7 +166,8 @@ def parse(text: str) -> Section:
 
 def count_code_lines(text: str) -> int:
     """Non-blank lines inside fenced or indented code blocks: what an import must account for."""
-    return sum(1 for tok in _parser().parse(text) if tok.type in ("fence", "code_block")
+    tokens = _parser().parse(unindent_admonitions(text))
+    return sum(1 for tok in tokens if tok.type in ("fence", "code_block")
                for line in tok.content.splitlines() if line.strip())
 
 

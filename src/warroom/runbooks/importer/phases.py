@@ -30,7 +30,8 @@ _OPTION = re.compile(r"\boption\s+([A-Z])\b|\balternative\s+([A-Z])\b|^\s*\(?([A
 _OR = re.compile(r"^\s*(or|alternatively|otherwise)\b", re.I)
 _REVERT = re.compile(r"revert(?:ed)?\s+(?:it\s+|them\s+|this\s+)?(?:with)?in\s+(\d+(?:\.\d+)?"
                      r"\s*[a-z]+)", re.I)
-_APPROVERS = re.compile(r"approv\w*\s+(?:from|by)\s+(?:the\s+|an?\s+)?([^.;\n]{2,80})", re.I)
+_APPROVERS = re.compile(r"(?:approv\w*|sign[- ]off|signed off)\s+(?:from|by)\s+"
+                        r"(?:the\s+|an?\s+|both\s+)?([^.;\n]{2,80})", re.I)
 _ROLE_WORDS = (
     ("commander", r"\bic\b|incident commander|commander"),
     ("security", r"security|ciso"),
@@ -39,7 +40,13 @@ _ROLE_WORDS = (
     ("dba", r"\bdba\b|database admin"),
     ("director", r"director|cto|vp"),
     ("comms-lead", r"comms|communications lead"),
+    ("sre", r"\bsre\b|site reliability"),
+    ("owner", r"(service|system|data) owner"),
+    ("legal", r"\blegal\b"),
 )
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "both": 2}
+_COUNT = re.compile(r"\b(\d|one|two|three|four|both)\s+(\w+\s+)?(approv|people|persons|"
+                    r"engineers|reviewers|members|of)", re.I)
 _SCHEDULES = (
     (r"\bdaily\b", "0 9 * * *"),
     (r"\bweekly\b", "0 9 * * 1"),
@@ -97,6 +104,15 @@ def approver_roles(text: str) -> list[str]:
     if not m:
         return []
     return [role for role, pattern in _ROLE_WORDS if re.search(pattern, m.group(1), re.I)]
+
+
+def approver_count(text: str) -> int:
+    """How many approvers a rule asks for ("two approvers", "both"), 0 when it doesn't say."""
+    m = _COUNT.search(text)
+    if not m:
+        return 0
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _COUNT_WORDS[word]
 
 
 def schedule_of(title: str) -> str | None:

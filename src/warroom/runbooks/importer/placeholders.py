@@ -14,21 +14,22 @@ SHELL_OWN = frozenset({
     "LINENO", "IFS", "UID", "EUID", "PPID", "TMPDIR", "LANG", "TERM", "BASH_SOURCE",
     "FUNCNAME", "PIPESTATUS", "REPLY", "OPTARG", "OPTIND", "HOSTTYPE", "OSTYPE", "BASHPID",
 })
-# Names whose Prometheus alert label is obvious.
-LABEL_SOURCES = {
-    "namespace": "namespace", "pod": "pod", "pod_name": "pod", "container": "container",
-    "container_name": "container", "node": "node", "node_name": "node", "instance": "instance",
-    "job": "job", "service": "service", "service_name": "service", "deployment": "deployment",
-    "deployment_name": "deployment", "statefulset": "statefulset", "daemonset": "daemonset",
-    "cluster": "cluster", "cluster_name": "cluster", "pvc": "persistentvolumeclaim",
-    "persistentvolumeclaim": "persistentvolumeclaim", "device": "device",
-    "mountpoint": "mountpoint", "job_name": "job_name", "horizontalpodautoscaler":
-    "horizontalpodautoscaler", "hpa": "horizontalpodautoscaler", "alertname": "alertname",
-    "severity": "severity", "endpoint": "endpoint",
-}
+# Alert labels a parameter is filled from, only when its name is exactly the label's name
+# (`pod_name` may be anything; `pod` is the pod label).
+LABEL_SOURCES = frozenset({
+    "namespace", "pod", "container", "node", "instance", "job", "service", "deployment",
+    "statefulset", "daemonset", "cluster", "persistentvolumeclaim", "device", "mountpoint",
+    "job_name", "horizontalpodautoscaler", "alertname", "severity", "endpoint",
+})
+# A placeholder that names a Kubernetes object of this kind in a kubectl command is that
+# object's name, not the Prometheus label (`kubectl get job <job>`: job is the Job's name).
+_K8S_KIND_WORD = {"job": r"\b(jobs?|cronjobs?)\b(?!_)|\bjob/", "service": r"\b(svc|services?)/",
+                  "instance": r"\b(ec2|gcloud|compute|rds)\b"}
 _SECRET = re.compile(r"token|secret|password|passwd|api_key|_key$|webhook|credential|dsn",
                      re.IGNORECASE)
-_ANGLE = re.compile(r"(?<![<\w$])<([A-Za-z][A-Za-z0-9_.]*(?:-[A-Za-z0-9_.]+)*)>(?![>&\w])")
+_ANGLE = re.compile(r"(?<![<\w$])<([A-Za-z][A-Za-z0-9_.]*(?:[- ][A-Za-z0-9_.]+){0,5})>"
+                    r"(?![>&\w])")
+_MUSTACHE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # [INCIDENT_ID], [incident-id], [component]; a lone [WORD] only when text follows without a
 # space, because "[PIR] title" is a literal tag, not a placeholder.
 _BRACKET = re.compile(r"(?<![\w\[$])(?<!\")\[([A-Z]{2,}(?=\](?!\s))|"
@@ -42,11 +43,11 @@ class ParamHint:
     name: str
     original: str
     default: str | None = None
+    from_label: bool = True   # False when the command shows the name means something else
 
     @property
     def source(self) -> str | None:
-        label = LABEL_SOURCES.get(self.name)
-        return f"label:{label}" if label else None
+        return f"label:{self.name}" if self.from_label and self.name in LABEL_SOURCES else None
 
     @property
     def secret(self) -> bool:
@@ -86,12 +87,23 @@ def _unquoted_spans(text: str) -> list[tuple[int, int]]:
 def convert_shell(command: str) -> tuple[str, list[ParamHint]]:
     """Rewrite placeholders in a shell command as `{{name}}`; returns the hints found."""
     local = shell_locals(command)
-    command = escape_braces(command)
     hints: dict[str, ParamHint] = {}
+    k8s = re.search(r"\b(kubectl|oc|helm|aws|gcloud|az)\b", command)
 
     def hint(name: str, original: str, default: str | None = None) -> str:
-        hints.setdefault(name, ParamHint(name, original, default))
+        kind = _K8S_KIND_WORD.get(name)
+        label = not (k8s and kind and re.search(kind, command, re.I))
+        hints.setdefault(name, ParamHint(name, original, default, label))
         return "{{" + name + "}}"
+
+    # `{{ name }}` placeholders are parameters already; `{{ .Values.x }}` (Go, Helm) stays.
+    mustache: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        mustache.append(hint(snake(m.group(1)), m.group(0)))
+        return f"\x00{len(mustache) - 1}\x00"
+
+    command = escape_braces(_MUSTACHE.sub(keep, command))
 
     def var(m: re.Match[str]) -> str:
         raw = m.group(1) or m.group(3)
@@ -111,6 +123,7 @@ def convert_shell(command: str) -> tuple[str, list[ParamHint]]:
     text = "".join(out)
     text = _ANGLE.sub(lambda m: hint(snake(m.group(1)), m.group(0)), text)
     text = _BRACKET.sub(lambda m: hint(snake(m.group(1)), m.group(0)), text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: mustache[int(m.group(1))], text)
     return text, list(hints.values())
 
 

@@ -37,6 +37,28 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _source_lines(lines: dict[int, str]) -> list[str]:
+    """Per source line what it became, runs of lines that became the same thing joined."""
+    if not lines:
+        return []
+    out = ["### Source lines", "", "| Lines | Became |", "|---|---|"]
+    run: list[int] = []
+    for number in sorted(lines):
+        if run and lines[run[0]] == lines[number]:
+            run.append(number)
+            continue
+        if run:
+            out.append(_run_row(run, lines[run[0]]))
+        run = [number]
+    out.append(_run_row(run, lines[run[0]]))
+    return [*out, ""]
+
+
+def _run_row(run: list[int], became: str) -> str:
+    where = str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
+    return f"| {where} | {_cell(became)} |"
+
+
 def render_markdown(results: Sequence[ImportResult]) -> str:
     """The report for a batch of imported documents as Markdown."""
     out = ["# Runbook import report", ""]
@@ -68,6 +90,7 @@ def render_markdown(results: Sequence[ImportResult]) -> str:
             out.append(f"| {entry.where()} | {entry.kind} | {_cell(entry.became)} | "
                        f"{_cell(entry.detail)} |")
         out.append("")
+        out += _source_lines(result.lines)
         kept = [e for e in result.report if e.text]
         if kept:
             out += ["### Kept as notes, in full", ""]

@@ -107,3 +107,53 @@ def severity_of(text: str) -> str | None:
     """The severity key a heading names, e.g. 'P0 - Critical' or 'Service Outage (P0)'."""
     m = _KEY.search(text)
     return m.group(1).upper().replace(" ", "") if m else None
+
+
+_ROLE_COL = re.compile(r"^(role|team|function|position|who|name|service|component|area)\b", re.I)
+_CONTACT_COL = re.compile(r"primary|secondary|backup|tertiary|contact|on-?call|phone|e-?mail|"
+                          r"slack|pager|escalat|owner|level\s*\d|\bl\d\b|tier", re.I)
+_CONTACT_KEY = re.compile(r"^\W*(primary|secondary|tertiary|backup|escalation|fallback|"
+                          r"manager|(?:first|second|third|final)[- ]level|l[1-3]|level\s*[1-3]|"
+                          r"tier\s*[1-3])(?:\s+(?:on-?call|contact|engineer|responder))?\W*"
+                          r"\s*[:\-–—]\s*(.+)$", re.I)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "_", plain(text).lower()).strip("_") or "value"
+
+
+def contact_table(rows: list[list[str]]) -> list[dict[str, str]] | None:
+    """On-call contacts or an escalation matrix as a table: a role/team column and contact
+    columns (Primary, Backup, Phone, L1/L2, Escalation, ...). One entry per row."""
+    if len(rows) < 2:
+        return None
+    header = rows[0]
+    role_col = find_column(header, _ROLE_COL)
+    contact_cols = [i for i, cell in enumerate(header)
+                    if i != role_col and _CONTACT_COL.search(plain(cell))]
+    if role_col is None and not (len(contact_cols) >= 2 and _LEVEL_COL.search(plain(header[0]))):
+        return None
+    if not contact_cols:
+        return None
+    role_col = 0 if role_col is None else role_col
+    out = []
+    for row in rows[1:]:
+        if len(row) <= role_col:
+            continue
+        entry = {"role": plain(row[role_col])}
+        for i, cell in enumerate(row):
+            if i != role_col and i < len(header) and plain(cell):
+                entry[_key(header[i])] = plain(cell)
+        out.append(entry)
+    return out or None
+
+
+def contact_lines(lines: list[str]) -> dict[str, str] | None:
+    """An on-call contact list ("Primary: @alice", "Secondary: …", "Escalation: …"): two or
+    more such keys make one proposed contact set."""
+    found: dict[str, str] = {}
+    for line in lines:
+        m = _CONTACT_KEY.match(plain(line))
+        if m:
+            found[_key(m.group(1))] = m.group(2).strip()
+    return found if len(found) >= min(2, len(lines)) and found else None
