@@ -7,7 +7,8 @@ import functools
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,6 +31,7 @@ from warroom.store.audit import append_audit
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 TOKEN_PREFIX = "wr_"
+FEED_PREFIX = "wrcal_"
 SESSION_LIFETIME = timedelta(hours=12)
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
@@ -322,6 +324,57 @@ class UserService:
             updated = store.get_token(conn, token_id)
         assert updated is not None
         return updated
+
+    # ------------------------------------------------------------ iCal feed URLs
+
+    def issue_feed(self, principal: Principal | None, name: str) -> str:
+        """A new secret for `name`'s feed URL (self or admin), shown once; any earlier URL
+        of that user stops working."""
+        who = self._self_or_admin(principal, name, "creating calendar feed URLs")
+        secret = FEED_PREFIX + secrets.token_urlsafe(32)
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = self._user_or_404(conn, name)
+            store.replace_ical_feed(conn, user.id, secret, now)
+            append_audit(conn, who.name, "ical_feed_issued", {"user": name}, now)
+        return secret
+
+    def revoke_feed(self, principal: Principal | None, name: str) -> int:
+        who = self._self_or_admin(principal, name, "revoking calendar feed URLs")
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = self._user_or_404(conn, name)
+            revoked = store.revoke_ical_feeds(conn, user.id, now)
+            if revoked:
+                append_audit(conn, who.name, "ical_feed_revoked", {"user": name}, now)
+        return revoked
+
+    def feed_created(self, principal: Principal | None, name: str) -> datetime | None:
+        self._self_or_admin(principal, name, "reading calendar feed URLs")
+        with db.read(self.rt.engine) as conn:
+            return store.ical_feed_created(conn, self._user_or_404(conn, name).id)
+
+    def feed_user(self, secret: str) -> str | None:
+        """The name of the active user whose live feed URL carries `secret`, else None."""
+        if not secret.startswith(FEED_PREFIX):
+            return None
+        with db.read(self.rt.engine) as conn:
+            user = store.find_ical_feed_user(conn, secret)
+        return user.name if user else None
+
+    @staticmethod
+    def _self_or_admin(principal: Principal | None, name: str, action: str) -> Principal:
+        who = require(principal, "viewer", action)
+        if who.name != name and not who.at_least("admin"):
+            raise PermissionDenied(f"{action} for another user needs the admin role")
+        return who
+
+    @staticmethod
+    def _user_or_404(conn: Any, name: str) -> store.UserRow:
+        user = store.get_user(conn, name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        return user
 
     def sync_from_config(self, principal: Principal) -> builtins.list[str]:
         """Create users listed in the config that do not exist yet (without passwords)."""
