@@ -118,7 +118,7 @@ def revoke_token(request: Request, token_id: int, svc: Svc, who: FormUser) -> Re
     return RedirectResponse("/admin/tokens", status_code=303)
 
 
-@router.post("/tokens/ical-feed")
+@router.post("/calendar-feed")
 def issue_feed(request: Request, svc: Svc, who: FormUser) -> Response:
     secret = svc.users.issue_feed(who, who.name)
     # Rendered, not redirected: the URL exists only in this one response.
@@ -126,7 +126,7 @@ def issue_feed(request: Request, svc: Svc, who: FormUser) -> Response:
                         status_code=201)
 
 
-@router.post("/tokens/ical-feed/revoke")
+@router.post("/calendar-feed/revoke")
 def revoke_feed(svc: Svc, who: FormUser) -> Response:
     svc.users.revoke_feed(who, who.name)
     return RedirectResponse("/admin/tokens#calendar-feed", status_code=303)
