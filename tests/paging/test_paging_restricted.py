@@ -12,22 +12,20 @@ from warroom.clock import FakeClock
 from warroom.testing.paging import PagingRig, paging_rig
 from warroom.testing.receivers import HttpReceiver, ReceivedRequest
 
-EXTRA = {
-    "channels": {
-        "security-chat": {"type": "webhook", "url": "PLACEHOLDER/security-chat",
-                          "rate_limit": {"per_second": 1000, "burst": 1000}},
-        "public-hook": {"type": "webhook", "url": "PLACEHOLDER/public-hook",
-                        "audiences": ["public"],
-                        "rate_limit": {"per_second": 1000, "burst": 1000}},
-    },
-    "communications": {"restricted_channels": ["security-chat"]},
+CHANNELS: dict[str, dict[str, Any]] = {
+    "security-chat": {"type": "webhook", "url": "PLACEHOLDER/security-chat",
+                      "rate_limit": {"per_second": 1000, "burst": 1000}},
+    "public-hook": {"type": "webhook", "url": "PLACEHOLDER/public-hook",
+                    "audiences": ["public"],
+                    "rate_limit": {"per_second": 1000, "burst": 1000}},
 }
 
 
 def _extra(url: str) -> dict[str, object]:
     channels = {name: {**cfg, "url": str(cfg["url"]).replace("PLACEHOLDER", url)}
-                for name, cfg in EXTRA["channels"].items()}
-    return {"channels": channels, "communications": EXTRA["communications"]}
+                for name, cfg in CHANNELS.items()}
+    return {"channels": channels,
+            "communications": {"restricted_channels": ["security-chat"]}}
 
 
 def _to(receiver: HttpReceiver, path: str) -> list[ReceivedRequest]:

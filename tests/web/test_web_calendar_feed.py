@@ -5,11 +5,17 @@ replaced, revoked or its user deactivated."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from fastapi.testclient import TestClient
 
 from warroom.runtime import Runtime
 from warroom.web.testkit import Browser, token_for
+
+
+def _anon(browser: Browser) -> TestClient:
+    """A client with no token and no cookie, as a calendar app is."""
+    return TestClient(cast(TestClient, browser.client).app)
 
 
 def _shift_owners(ics: str) -> set[str]:
@@ -24,7 +30,7 @@ def test_a_feed_url_carries_only_its_users_shifts_without_a_token(
     assert issued.status_code == 201, issued.text
     url = issued.json()["url"]
     path = url.split("://", 1)[1].split("/", 1)[1]
-    feed = TestClient(client.app).get("/" + path)  # no Authorization, no cookie
+    feed = _anon(browser).get("/" + path)  # no Authorization, no cookie
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("text/calendar")
     assert _shift_owners(feed.text) == {"alice"}
@@ -34,12 +40,12 @@ def test_a_feed_url_carries_only_its_users_shifts_without_a_token(
     assert client.post("/api/v1/users/alice/ical-feed",
                        headers=token_for(org_runtime, "vic")).status_code == 403
     again = client.post("/api/v1/users/alice/ical-feed", headers=root).json()["url"]
-    assert TestClient(client.app).get("/" + path).status_code == 404  # replaced
+    assert _anon(browser).get("/" + path).status_code == 404  # replaced
     new_path = "/" + again.split("://", 1)[1].split("/", 1)[1]
-    assert TestClient(client.app).get(new_path).status_code == 200
+    assert _anon(browser).get(new_path).status_code == 200
     assert client.delete("/api/v1/users/alice/ical-feed", headers=alice).json()["revoked"] == 1
-    assert TestClient(client.app).get(new_path).status_code == 404
-    assert TestClient(client.app).get("/ical/wrcal_guess.ics").status_code == 404
+    assert _anon(browser).get(new_path).status_code == 404
+    assert _anon(browser).get("/ical/wrcal_guess.ics").status_code == 404
 
 
 def test_deactivating_a_user_kills_their_feed_url(browser: Browser,
@@ -48,7 +54,7 @@ def test_deactivating_a_user_kills_their_feed_url(browser: Browser,
     url = browser.client.post("/api/v1/users/alice/ical-feed", headers=alice).json()["url"]
     path = "/" + url.split("://", 1)[1].split("/", 1)[1]
     browser.client.patch("/api/v1/users/alice", json={"active": False}, headers=root)
-    assert TestClient(browser.client.app).get(path).status_code == 404
+    assert _anon(browser).get(path).status_code == 404
 
 
 def test_the_console_shows_a_new_feed_url_once(browser: Browser) -> None:

@@ -233,6 +233,14 @@ class UserService:
         assert updated is not None
         return updated
 
+    def principal_for(self, name: str) -> Principal | None:
+        """The active user `name` as a principal (for in-process callers, not requests)."""
+        with db.read(self.rt.engine) as conn:
+            user = store.get_user(conn, name)
+        if user is None or not user.active:
+            return None
+        return Principal(user.name, user.role, user.is_security, user.id, via="session")
+
     def authenticate_token(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
