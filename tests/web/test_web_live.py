@@ -4,56 +4,16 @@ per-incident streams, and slow clients told to resync."""
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from warroom.api.app import create_app
 from warroom.domain import incident as dom
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal
-from warroom.testing.server import free_port
+from warroom.testing.live import frames, serving
 from warroom.web.broadcast import QUEUE_LIMIT, RESYNC, live_broadcaster
 from warroom.web.testkit import token_for
-
-
-@contextmanager
-def serving(runtime: Runtime) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # readiness, not a timer: the server flips this when bound
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def frames(resp: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(event name, data) for each SSE frame; comments (heartbeats) are skipped."""
-    event, data = "message", ""
-    for line in resp.iter_lines():
-        if line.startswith("event: "):
-            event = line[7:]
-        elif line.startswith("data: "):
-            data = line[6:]
-        elif line == "" and data:
-            yield event, json.loads(data)
-            event, data = "message", ""
 
 
 def test_stream_delivers_commits_only_to_those_who_may_see_them(org_runtime: Runtime) -> None:

@@ -26,7 +26,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(router)
     console.install(app, runtime)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext,
+                       hsts=runtime.settings.public_url.startswith("https://"))
     # Outermost: intake POSTs skip routing and the API middleware (see intake/asgi.py).
     app.add_middleware(FastPath, runtime=runtime)
     return app

@@ -55,13 +55,20 @@ def csrf_valid(runtime: Runtime, session_value: str, presented: str) -> bool:
 def session_principal(request: Request) -> Principal | None:
     """The user of a valid session cookie, without any CSRF check (the console checks its
     forms' tokens itself)."""
+    secret = session_secret(request)
+    return services(request).users.session(secret) if secret else None
+
+
+def session_secret(request: Request) -> str | None:
+    """The server-side session's secret from the signed cookie, if the cookie is valid.
+    Whether the session is still live is the store's answer (logout, password change and
+    deactivation end it there)."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    svc = services(request)
     try:
-        data = session_serializer(svc.runtime).loads(raw, max_age=SESSION_MAX_AGE)
-        return svc.users.principal_for(str(data["u"]))
+        data = session_serializer(services(request).runtime).loads(raw, max_age=SESSION_MAX_AGE)
+        return str(data["s"])
     except (BadSignature, KeyError, TypeError):
         return None
 

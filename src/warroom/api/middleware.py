@@ -23,6 +23,8 @@ SECURITY_HEADERS = [
      b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
 ]
 
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
 
 class BodyTooLarge(Exception):
     pass
@@ -34,10 +36,12 @@ def _problem_bytes(status: int, title: str, detail: str) -> bytes:
 
 
 class RequestContext:
-    """Assigns a request id, logs one JSON line per request, adds security headers."""
+    """Assigns a request id, logs one JSON line per request, adds security headers (and HSTS
+    when the public URL is https, so browsers never fall back to plain HTTP)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS + ([HSTS_HEADER] if hsts else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +60,7 @@ class RequestContext:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
                 present = {k.lower() for k, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                headers.extend(h for h in self.headers if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from warroom.domain.errors import DomainError, InvalidTransition, UnknownValue
+from warroom.domain.errors import DomainError, InvalidTransition, TooManyAttempts, UnknownValue
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -27,7 +27,10 @@ def _domain(request: Request, exc: Exception) -> Response:
         extra = {"current_status": exc.current, "allowed": exc.allowed}
     elif isinstance(exc, UnknownValue):
         extra = {"field": exc.field, "value": exc.value, "allowed": exc.allowed}
-    return problem(exc.status_code, exc.title, exc.detail, instance=request.url.path, **extra)
+    resp = problem(exc.status_code, exc.title, exc.detail, instance=request.url.path, **extra)
+    if isinstance(exc, TooManyAttempts):
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
 
 
 def _validation(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,4 @@
-"""`warroom user` and `warroom token`: bootstrap accounts directly against the database."""
+"""`warroom user` and `warroom token`: accounts and tokens, directly against the database."""
 
 from __future__ import annotations
 
@@ -47,14 +47,51 @@ def password(name: str, password: str = typer.Option(None)) -> None:
     out.print(f"password changed for {name}")
 
 
+@user_app.command("role")
+def set_role(name: str, role: str = typer.Argument(..., help="viewer, responder, commander "
+                                                   "or admin"),
+             security: bool = typer.Option(None, "--security/--no-security",
+                                           help="also set or clear the security flag")) -> None:
+    """Change a user's role (a demotion ends their console sessions)."""
+    with friendly_errors():
+        user = UserService(local_runtime()).update(SYSTEM, name, role=role,
+                                                   is_security=security)
+    out.print(f"{user.name} is now {user.role}{', security' if user.is_security else ''}")
+
+
+@user_app.command("deactivate")
+def deactivate(name: str) -> None:
+    """Deactivate a user: their sessions end and their tokens and feed URL are revoked."""
+    with friendly_errors():
+        UserService(local_runtime()).update(SYSTEM, name, active=False)
+    out.print(f"{name} deactivated; sessions ended, tokens revoked")
+
+
+@user_app.command("activate")
+def activate(name: str) -> None:
+    """Reactivate a user (old tokens stay revoked; issue new ones)."""
+    with friendly_errors():
+        UserService(local_runtime()).update(SYSTEM, name, active=True)
+    out.print(f"{name} activated")
+
+
+@user_app.command("end-sessions")
+def end_sessions(name: str) -> None:
+    """End every console session of a user (they must log in again)."""
+    with friendly_errors():
+        ended = UserService(local_runtime()).end_sessions(SYSTEM, name)
+    out.print(f"ended {ended} session(s) of {name}")
+
+
 @user_app.command("list")
 def list_users() -> None:
     """List users."""
     with friendly_errors():
         rows = UserService(local_runtime()).list(SYSTEM)
-    table = Table("name", "role", "security", "email", "created")
+    table = Table("name", "role", "security", "active", "email", "created")
     for u in rows:
-        table.add_row(u.name, u.role, "yes" if u.is_security else "", u.email or "",
+        table.add_row(u.name, u.role, "yes" if u.is_security else "",
+                      "yes" if u.active else "no", u.email or "",
                       u.created_at.strftime("%Y-%m-%d %H:%M"))
     out.print(table)
 

@@ -7,7 +7,8 @@
     ├── NotFound            (HTTP 404)
     ├── Conflict            (HTTP 409) e.g. a duplicate name
     ├── PermissionDenied    (HTTP 403)
-    └── Unauthenticated     (HTTP 401)
+    ├── Unauthenticated     (HTTP 401)
+    └── TooManyAttempts     (HTTP 429) e.g. failed logins; carries Retry-After seconds
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "InvalidTransition",
     "NotFound",
     "PermissionDenied",
+    "TooManyAttempts",
     "Unauthenticated",
     "UnknownValue",
 ]
@@ -82,3 +84,12 @@ class PermissionDenied(DomainError):
 class Unauthenticated(DomainError):
     status_code = 401
     title = "Unauthorized"
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

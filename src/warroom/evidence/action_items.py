@@ -188,7 +188,11 @@ class ActionItemService:
             row = conn.execute(_select().where(action_items.c.id == item_id)).first()
         if row is None:
             raise NotFound(f"no action item {item_id}")
-        self.incidents.get(who, row.incident_id)  # visibility of its incident
+        try:
+            self.incidents.get(who, row.incident_id)  # visibility of its incident
+        except NotFound:
+            # Answer as for a missing item: never echo the hidden incident's internal id.
+            raise NotFound(f"no action item {item_id}") from None
         return _item(row)
 
     def create(self, principal: Principal | None, ref: str, values: Mapping[str, Any],

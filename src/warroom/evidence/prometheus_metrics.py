@@ -88,6 +88,10 @@ def _alerts_table() -> sa.Table | None:
     return table if isinstance(table, sa.Table) and "source" in table.c else None
 
 
+# /metrics needs no credentials, so it never counts restricted incidents (docs/security.md).
+PUBLICLY_COUNTED = incidents.c.visibility == "normal"
+
+
 class WarroomCollector(Collector):
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
@@ -119,13 +123,14 @@ class WarroomCollector(Collector):
 
     def _open_incidents(self, conn: sa.Connection) -> GaugeMetricFamily:
         gauge = GaugeMetricFamily("warroom_open_incidents",
-                                  "Open (not resolved or closed) incidents, drills excluded.",
+                                  "Open (not resolved or closed) incidents, drills and "
+                                  "restricted incidents excluded.",
                                   labels=["severity"])
         counts = dict.fromkeys(self.rt.config.severity_scheme().keys(), 0)
         for severity, count in conn.execute(
                 sa.select(incidents.c.severity, sa.func.count())
                 .where(incidents.c.status.not_in(DONE_STATUSES),
-                       incidents.c.is_drill.is_(False))
+                       incidents.c.is_drill.is_(False), PUBLICLY_COUNTED)
                 .group_by(incidents.c.severity)):
             counts[severity] = int(count)
         for severity, count in counts.items():
@@ -135,14 +140,15 @@ class WarroomCollector(Collector):
     def _sla_breaches(self, conn: sa.Connection) -> CounterMetricFamily:
         counter = CounterMetricFamily(
             "warroom_sla_breaches", "Incidents that breached their severity's acknowledgement "
-            "SLA (acknowledged late, or not acknowledged by the deadline), drills excluded.",
+            "SLA (acknowledged late, or not acknowledged by the deadline), drills and "
+            "restricted incidents excluded.",
             labels=["severity", "sla"])
         scheme = self.rt.config.severity_scheme()
         now = self.rt.clock.now()
         counts = dict.fromkeys(scheme.keys(), 0)
         for row in conn.execute(sa.select(incidents.c.severity, incidents.c.declared_at,
                                           incidents.c.acknowledged_at)
-                                .where(incidents.c.is_drill.is_(False))):
+                                .where(incidents.c.is_drill.is_(False), PUBLICLY_COUNTED)):
             level = scheme.get(row.severity)
             if level is None:
                 continue

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from warroom.config.loader import ConfigError
 from warroom.domain.durations import parse_duration
 from warroom.domain.escalation import EscalationPolicy, Team
+from warroom.domain.incident import IncidentState
 from warroom.domain.notification_rules import UserContacts
 from warroom.domain.schedules import Override, Schedule
 from warroom.domain.severity import SeverityScheme
@@ -43,6 +44,8 @@ class Communications:
     """the Slack channel (by config name) whose bot token creates per-incident channels"""
     contact_channels: dict[str, str] = field(default_factory=dict)
     audience_channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    restricted_channels: tuple[str, ...] = ()
+    """the security responders' channels: the only channels restricted incidents reach"""
     update_grace: timedelta = timedelta(minutes=5)
     default_escalation_policy: str | None = None
 
@@ -59,6 +62,8 @@ def _communications(raw: dict[str, Any], where: Any) -> Communications:
                                f"communications.update_grace: {exc}"]) from None
     if "war_room_severities" in values:
         values["war_room_severities"] = tuple(values["war_room_severities"])
+    if "restricted_channels" in values:
+        values["restricted_channels"] = tuple(values["restricted_channels"] or ())
     if "audience_channels" in values:
         values["audience_channels"] = {k: tuple(v) for k, v in
                                        dict(values["audience_channels"]).items()}
@@ -114,6 +119,18 @@ class PagingDirectory:
         return [name for name, config in self.channels.items()
                 if "audiences" in config.model_fields_set
                 and audience in getattr(config, "audiences", ())]
+
+    def incident_channels(self, incident: IncidentState, audience: str) -> list[str]:
+        """The configured channels that may carry `audience` messages about `incident`.
+
+        A restricted incident never reaches shared or public channels: its internal messages
+        go only to `communications.restricted_channels` (the security responders'), and its
+        customer and public messages go nowhere."""
+        if incident.visibility != "normal":
+            wanted = self.communications.restricted_channels if audience == "internal" else ()
+        else:
+            wanted = tuple(self.audience_channels(audience))
+        return [name for name in wanted if name in self.channels]
 
     def slack_channel(self) -> tuple[str, BaseModel] | None:
         """The Slack channel config whose bot token opens per-incident channels, if any."""

@@ -91,8 +91,20 @@ def _page(runtime: Runtime, conn: sa.Connection, found: PagingDirectory,
             if target.id not in found.channels:
                 dispatch.skipped.append(f"channel '{target.id}' is not configured")
                 continue
-            outbox.enqueue(conn, message=base, channel=target.id, now=now)
-            dispatch.queued.append({"channel": target.id})
+            channels = [target.id]
+            if incident.visibility != "normal" and \
+                    target.id not in found.communications.restricted_channels:
+                # A shared channel never hears of a restricted incident: its page goes to
+                # the security responders' channels instead.
+                channels = [c for c in found.incident_channels(incident, "internal")
+                            if {"channel": c} not in dispatch.queued]
+                if not channels:
+                    dispatch.skipped.append(f"channel '{target.id}' is shared and the "
+                                            "incident is restricted")
+                    continue
+            for channel in channels:
+                outbox.enqueue(conn, message=base, channel=channel, now=now)
+                dispatch.queued.append({"channel": channel})
         else:
             page_user(conn, found, base, target.id, target.via, now, timer_key, incident.id,
                       {"generation": state.generation, "attempt": step.attempt,

@@ -78,8 +78,7 @@ def fire(runtime: Runtime, conn: sa.Connection, timer: Timer) -> None:
         subject, body = f"[DRILL] {subject}", f"[DRILL] {body}"
     msg = message(f"sla:{incident.id}:{deadline}", "sla_breach", incident,
                   RenderedMessage(subject, body), state, found)
-    sent = [channel for channel in found.audience_channels("internal")
-            if channel in found.channels and outbox.enqueue(conn, message=msg, channel=channel,
-                                                            now=runtime.clock.now())]
+    sent = [channel for channel in found.incident_channels(incident, "internal")
+            if outbox.enqueue(conn, message=msg, channel=channel, now=runtime.clock.now())]
     append(runtime, conn, incident.id, [dom.Draft("ack_sla_breached", {
         "deadline": deadline, "severity": incident.severity, "channels": sent})])

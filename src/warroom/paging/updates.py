@@ -121,9 +121,8 @@ def on_update_posted(conn: sa.Connection, runtime: Runtime, incident: dom.Incide
                                str(event.data.get("rendered", "")))
     msg = message(f"update:{incident.id}:{event.seq}", "update", incident, rendered, state,
                   found, audience=audience)
-    for channel in found.audience_channels(audience):
-        if channel in found.channels:
-            outbox.enqueue(conn, message=msg, channel=channel, now=event.at)
+    for channel in found.incident_channels(incident, audience):
+        outbox.enqueue(conn, message=msg, channel=channel, now=event.at)
     state.update_seq += 1
     state.last_update_at = event.at
     schedule_next(conn, found, incident, state, event.at, event.at)
@@ -164,9 +163,8 @@ def remind(conn: sa.Connection, runtime: Runtime, found: PagingDirectory,
             reminded.append(user)
     channels: list[str] = []
     if not reminded:
-        for channel in found.audience_channels("internal"):
-            if channel in found.channels and outbox.enqueue(conn, message=msg, channel=channel,
-                                                            now=now):
+        for channel in found.incident_channels(incident, "internal"):
+            if outbox.enqueue(conn, message=msg, channel=channel, now=now):
                 channels.append(channel)
     return {"reminded": reminded, "channels": channels, "skipped": dispatch.skipped}
 

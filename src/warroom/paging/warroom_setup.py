@@ -37,7 +37,8 @@ def schedule(conn: sa.Connection, found: PagingDirectory, incident: dom.Incident
                         incident_id=incident.id)
 
 
-def open_chat(runtime: Runtime, found: PagingDirectory, name: str) -> tuple[str, str]:
+def open_chat(runtime: Runtime, found: PagingDirectory, name: str,
+              private: bool = False) -> tuple[str, str]:
     """Create the Slack channel; (name, id). Raises SlackApiError."""
     slack = found.slack_channel()
     assert slack is not None
@@ -46,7 +47,7 @@ def open_chat(runtime: Runtime, found: PagingDirectory, name: str) -> tuple[str,
                    base_url=str(getattr(config, "api_url", "https://slack.com/api")),
                    timeout=5.0)
     try:
-        conversation = api.create_channel(name)
+        conversation = api.create_channel(name, is_private=private)
     finally:
         api.close()
     return conversation.name, conversation.id
@@ -72,7 +73,9 @@ def fire(runtime: Runtime, conn: sa.Connection, timer: Timer) -> None:
     if found.slack_channel() is not None:
         try:
             name = found.templates.render_link("chat_channel", context) or incident.human_id
-            state.chat_channel, state.chat_channel_id = open_chat(runtime, found, name)
+            # A restricted incident's room is private: only those invited see it.
+            state.chat_channel, state.chat_channel_id = open_chat(
+                runtime, found, name, private=incident.visibility != "normal")
         except SlackApiError as exc:
             if exc.retryable and timer.attempts < 3:
                 raise  # the timer is retried with backoff; pages go out meanwhile

@@ -226,7 +226,11 @@ class ApprovalService:
         require(principal, "viewer", "reading approvals")
         with db.read(self.rt.engine) as conn:
             found = load_request(conn, request_id)
-        self.runs.get(principal, found.run_id)  # visibility of the run's incident
+        try:
+            self.runs.get(principal, found.run_id)  # visibility of the run's incident
+        except NotFound:
+            # Answer as for a missing request, naming neither the run nor the incident.
+            raise NotFound(f"no approval request {request_id!r}") from None
         return found
 
     def list_requests(self, principal: Principal | None, status: str | None = None,

@@ -66,7 +66,8 @@ class IncidentService:
 
         def run(c: Any) -> CommandResult:
             incident_id = store.new_incident_id()
-            human_id = store.next_human_id(c, now.year)
+            human_id = store.next_human_id(
+                c, now.year, restricted=drafts[0].data["visibility"] == "restricted")
             drafts[0].data["human_id"] = human_id
             state, events = store.append(c, incident_id, None, drafts, actor or who.name, now)
             for followup in followups:

@@ -17,6 +17,9 @@ class Principal:
     is_security: bool = False
     user_id: int | None = None
     via: str = "token"
+    # What authenticated the caller ("token:<id>", "session:<sha256>"), so live streams can
+    # re-check that it still holds.
+    credential: str = ""
 
     def at_least(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from warroom.domain.errors import Conflict, InvalidCommand, NotFound, PermissionDenied
+from warroom.domain.errors import (
+    Conflict,
+    InvalidCommand,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from warroom.runtime import Runtime
 from warroom.services.principal import ROLE_RANK, ROLES, Principal, require
+from warroom.services.throttle import LoginThrottle
 from warroom.store import db
 from warroom.store import users as store
 from warroom.store.audit import append_audit
@@ -20,6 +31,9 @@ from warroom.store.audit import append_audit
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 TOKEN_PREFIX = "wr_"
+FEED_PREFIX = "wrcal_"
+SESSION_LIFETIME = timedelta(hours=12)
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 
 
 def hash_password(password: str) -> str:
@@ -35,6 +49,13 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users, so their login costs what a real one does
+    (computed on first use: hashing at import would slow every start)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -48,6 +69,10 @@ class IssuedToken:
 class UserService:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
+        found = runtime.extras.get("login_throttle")
+        if not isinstance(found, LoginThrottle):
+            found = runtime.extras["login_throttle"] = LoginThrottle()
+        self.throttle: LoginThrottle = found
 
     def _check_role(self, role: str) -> None:
         if role not in ROLE_RANK:
@@ -89,7 +114,10 @@ class UserService:
             if user is None:
                 raise NotFound(f"no user {name!r}")
             store.update_user(conn, user.id, password_hash=hash_password(password))
-            append_audit(conn, who.name, "password_changed", {"user": name}, now)
+            # Whoever knew the old password may hold a session: all of them end.
+            ended = store.revoke_user_sessions(conn, user.id, now)
+            append_audit(conn, who.name, "password_changed",
+                         {"user": name, "sessions_ended": ended}, now)
 
     def list(self, principal: Principal | None) -> builtins.list[store.UserRow]:
         require(principal, "viewer", "listing users")
@@ -99,11 +127,114 @@ class UserService:
     def authenticate_password(self, name: str, password: str) -> Principal | None:
         with db.read(self.rt.engine) as conn:
             user = store.get_user(conn, name)
-        if user is None or not user.active or not check_password(user.password_hash, password):
+        if user is None or not user.password_hash:
+            check_password(_dummy_hash(), password)  # same cost as a real user's login
+            return None
+        if not check_password(user.password_hash, password) or not user.active:
             return None
         return Principal(user.name, user.role, user.is_security, user.id, via="session")
 
+    def login(self, name: str, password: str, client: str) -> tuple[Principal, str]:
+        """Check the password under the throttle and open a session; (principal, secret).
+
+        Raises TooManyAttempts (429, with Retry-After) while the account or the client
+        address is throttled, and Unauthenticated for a wrong name or password."""
+        now = self.rt.clock.now()
+        wait = self.throttle.retry_after(name, client, now)
+        if wait is not None:
+            raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds", wait)
+        who = self.authenticate_password(name, password)
+        if who is None:
+            if self.throttle.failed(name, client, now):
+                with self.rt.engine.begin() as conn:
+                    append_audit(conn, "anonymous", "login_throttled",
+                                 {"user": name[:64], "client": client[:64]}, now)
+            raise Unauthenticated("wrong user name or password")
+        self.throttle.succeeded(name)
+        secret = secrets.token_urlsafe(32)
+        assert who.user_id is not None
+        with self.rt.engine.begin() as conn:
+            store.insert_session(conn, user_id=who.user_id, secret=secret, client=client,
+                                 at=now, expires_at=now + SESSION_LIFETIME)
+        return self._session_principal(who, secret), secret
+
+    @staticmethod
+    def _session_principal(who: Principal, secret: str) -> Principal:
+        return Principal(who.name, who.role, who.is_security, who.user_id, via="session",
+                         credential="session:" + store.hash_secret(secret))
+
+    def session(self, secret: str) -> Principal | None:
+        """The user of a live session (not logged out, not expired, user still active)."""
+        with db.read(self.rt.engine) as conn:
+            user = store.find_session_user(conn, secret, self.rt.clock.now())
+        if user is None:
+            return None
+        return Principal(user.name, user.role, user.is_security, user.id, via="session",
+                         credential="session:" + store.hash_secret(secret))
+
+    def logout(self, secret: str) -> None:
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            store.revoke_session(conn, secret, now)
+
+    def end_sessions(self, principal: Principal | None, name: str) -> int:
+        """End every session of `name` (admins for anyone, users for themselves)."""
+        who = require(principal, "viewer", "ending sessions")
+        if who.name != name and not who.at_least("admin"):
+            raise PermissionDenied("only admins can end another user's sessions")
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = store.get_user(conn, name)
+            if user is None:
+                raise NotFound(f"no user {name!r}")
+            ended = store.revoke_user_sessions(conn, user.id, now)
+            append_audit(conn, who.name, "sessions_ended", {"user": name, "ended": ended}, now)
+        return ended
+
+    def update(self, principal: Principal | None, name: str, *, role: str | None = None,
+               active: bool | None = None, is_security: bool | None = None) -> store.UserRow:
+        """Change a user's role, security flag or active state (admins only). Deactivating
+        ends the user's sessions and revokes their tokens and feed URL in the same
+        transaction; the last active admin can be neither demoted nor deactivated."""
+        who = require(principal, "admin", "changing users")
+        if role is not None:
+            self._check_role(role)
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = store.get_user(conn, name)
+            if user is None:
+                raise NotFound(f"no user {name!r}")
+            losing_admin = user.role == "admin" and user.active and (
+                (role is not None and role != "admin") or active is False)
+            if losing_admin and sum(1 for u in store.list_users(conn)
+                                    if u.role == "admin" and u.active) <= 1:
+                raise Conflict(f"{name} is the last active admin; make another user admin "
+                               "first")
+            values: dict[str, object] = {}
+            if role is not None and role != user.role:
+                values["role"] = role
+            if is_security is not None and is_security != user.is_security:
+                values["is_security"] = is_security
+            if active is not None and active != user.active:
+                values["active"] = active
+            if values:
+                store.update_user(conn, user.id, **values)
+            change: dict[str, object] = {"user": name, **values}
+            if active is False:
+                change["sessions_ended"] = store.revoke_user_sessions(conn, user.id, now)
+                change["tokens_revoked"] = store.revoke_user_tokens(conn, user.id, now)
+                change["feeds_revoked"] = store.revoke_ical_feeds(conn, user.id, now)
+            elif role is not None and ROLE_RANK[role] < ROLE_RANK[user.role]:
+                # A demoted user logs in again with the new role; tokens are capped at it.
+                change["sessions_ended"] = store.revoke_user_sessions(conn, user.id, now)
+            if values:
+                append_audit(conn, who.name, "user_updated", change, now)
+            updated = store.get_user(conn, name)
+        assert updated is not None
+        return updated
+
     def principal_for(self, name: str) -> Principal | None:
+        """The active user `name` as a principal (for in-process callers, not requests)."""
         with db.read(self.rt.engine) as conn:
             user = store.get_user(conn, name)
         if user is None or not user.active:
@@ -120,9 +251,37 @@ class UserService:
         row, user = found
         if row.revoked_at is not None or not user.active:
             return None
+        now = self.rt.clock.now()
+        if row.last_used_at is None or row.last_used_at < now - TOKEN_TOUCH_EVERY:
+            with self.rt.engine.begin() as conn:
+                store.touch_token_if_stale(conn, row.id, now, now - TOKEN_TOUCH_EVERY)
         # A token never grants more than its user currently has.
         role = min(row.role, user.role, key=lambda r: ROLE_RANK[r])
-        return Principal(user.name, role, user.is_security, user.id, via="token")
+        return Principal(user.name, role, user.is_security, user.id, via="token",
+                         credential=f"token:{row.id}")
+
+    def still_valid(self, principal: Principal) -> Principal | None:
+        """The caller as they stand now, or None when what authenticated them has ended
+        (token revoked, session logged out or ended, user deactivated)."""
+        kind, _, ref = principal.credential.partition(":")
+        now = self.rt.clock.now()
+        with db.read(self.rt.engine) as conn:
+            if kind == "session":
+                user = store.find_session_user_by_id(conn, ref, now)
+                if user is None:
+                    return None
+                return Principal(user.name, user.role, user.is_security, user.id,
+                                 via="session", credential=principal.credential)
+            if kind == "token" and ref.isdigit():
+                row = store.get_token(conn, int(ref))
+                user = store.get_user_by_id(conn, row.user_id) if row else None
+                if row is None or user is None or row.revoked_at is not None or \
+                        not user.active:
+                    return None
+                role = min(row.role, user.role, key=lambda r: ROLE_RANK[r])
+                return Principal(user.name, role, user.is_security, user.id, via="token",
+                                 credential=principal.credential)
+        return principal if kind == "" else None
 
     def create_token(self, principal: Principal | None, user_name: str, *,
                      role: str | None = None, name: str = "") -> IssuedToken:
@@ -173,6 +332,57 @@ class UserService:
             updated = store.get_token(conn, token_id)
         assert updated is not None
         return updated
+
+    # ------------------------------------------------------------ iCal feed URLs
+
+    def issue_feed(self, principal: Principal | None, name: str) -> str:
+        """A new secret for `name`'s feed URL (self or admin), shown once; any earlier URL
+        of that user stops working."""
+        who = self._self_or_admin(principal, name, "creating calendar feed URLs")
+        secret = FEED_PREFIX + secrets.token_urlsafe(32)
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = self._user_or_404(conn, name)
+            store.replace_ical_feed(conn, user.id, secret, now)
+            append_audit(conn, who.name, "ical_feed_issued", {"user": name}, now)
+        return secret
+
+    def revoke_feed(self, principal: Principal | None, name: str) -> int:
+        who = self._self_or_admin(principal, name, "revoking calendar feed URLs")
+        now = self.rt.clock.now()
+        with self.rt.engine.begin() as conn:
+            user = self._user_or_404(conn, name)
+            revoked = store.revoke_ical_feeds(conn, user.id, now)
+            if revoked:
+                append_audit(conn, who.name, "ical_feed_revoked", {"user": name}, now)
+        return revoked
+
+    def feed_created(self, principal: Principal | None, name: str) -> datetime | None:
+        self._self_or_admin(principal, name, "reading calendar feed URLs")
+        with db.read(self.rt.engine) as conn:
+            return store.ical_feed_created(conn, self._user_or_404(conn, name).id)
+
+    def feed_user(self, secret: str) -> str | None:
+        """The name of the active user whose live feed URL carries `secret`, else None."""
+        if not secret.startswith(FEED_PREFIX):
+            return None
+        with db.read(self.rt.engine) as conn:
+            user = store.find_ical_feed_user(conn, secret)
+        return user.name if user else None
+
+    @staticmethod
+    def _self_or_admin(principal: Principal | None, name: str, action: str) -> Principal:
+        who = require(principal, "viewer", action)
+        if who.name != name and not who.at_least("admin"):
+            raise PermissionDenied(f"{action} for another user needs the admin role")
+        return who
+
+    @staticmethod
+    def _user_or_404(conn: Any, name: str) -> store.UserRow:
+        user = store.get_user(conn, name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        return user
 
     def sync_from_config(self, principal: Principal) -> builtins.list[str]:
         """Create users listed in the config that do not exist yet (without passwords)."""

@@ -28,23 +28,26 @@ def new_incident_id() -> str:
     return uuid.uuid4().hex
 
 
-def next_human_id(conn: sa.Connection, year: int) -> str:
-    """Allocate INC-<year>-<seq>. The counter row update serialises concurrent declares."""
+def next_human_id(conn: sa.Connection, year: int, restricted: bool = False) -> str:
+    """Allocate INC-<year>-<seq>, or SEC-<year>-<seq> for an incident restricted from the
+    start: a separate sequence, so gaps in INC- numbers never reveal hidden incidents. The
+    counter row update serialises concurrent declares; the SEC- row is keyed by -year."""
+    prefix, key = ("SEC", -year) if restricted else ("INC", year)
     updated = conn.execute(
-        sa.update(incident_counters).where(incident_counters.c.year == year)
+        sa.update(incident_counters).where(incident_counters.c.year == key)
         .values(value=incident_counters.c.value + 1).returning(incident_counters.c.value)
     ).scalar()
     if updated is None:
         try:
             with conn.begin_nested():
-                conn.execute(sa.insert(incident_counters).values(year=year, value=1))
+                conn.execute(sa.insert(incident_counters).values(year=key, value=1))
             updated = 1
         except sa.exc.IntegrityError:
             updated = conn.execute(
-                sa.update(incident_counters).where(incident_counters.c.year == year)
+                sa.update(incident_counters).where(incident_counters.c.year == key)
                 .values(value=incident_counters.c.value + 1)
                 .returning(incident_counters.c.value)).scalar_one()
-    return f"INC-{year}-{updated:04d}"
+    return f"{prefix}-{year}-{updated:04d}"
 
 
 def _row_to_event(row: sa.Row[Any]) -> Event:
@@ -142,10 +145,19 @@ def _sync_links(conn: sa.Connection, old: IncidentState | None, new: IncidentSta
                      [{"incident_id": new.id, "username": u} for u in sorted(people)])
 
 
+HUMAN_PREFIXES = ("INC-", "SEC-")
+
+
+def is_human_id(ref: str) -> bool:
+    return ref.upper().startswith(HUMAN_PREFIXES)
+
+
 def find_id(conn: sa.Connection, ref: str) -> str | None:
-    """Resolve a human id (INC-2026-0042, case-insensitive) or an internal id."""
-    col = incidents.c.human_id if ref.upper().startswith("INC-") else incidents.c.id
-    value = ref.upper() if ref.upper().startswith("INC-") else ref
+    """Resolve a human id (INC-2026-0042 or SEC-2026-0003, case-insensitive) or an internal
+    id."""
+    human = is_human_id(ref)
+    col = incidents.c.human_id if human else incidents.c.id
+    value = ref.upper() if human else ref
     return conn.execute(sa.select(incidents.c.id).where(col == value)).scalar()
 
 
@@ -172,6 +184,21 @@ def visibility_clause(username: str | None, sees_restricted: bool) -> sa.ColumnE
         incident_participants.c.incident_id == incidents.c.id,
         incident_participants.c.username == username)
     return sa.or_(normal, participant)
+
+
+def linked_visibility_clause(column: sa.ColumnElement[Any], username: str | None,
+                             sees_restricted: bool) -> sa.ColumnElement[bool]:
+    """For rows that point at an incident (alerts, runs, approvals): visible when they point
+    at none, or at an incident the caller may see. Restricted incidents are few, so the
+    hidden set is small."""
+    if sees_restricted:
+        return sa.true()
+    hidden = sa.select(incidents.c.id).where(incidents.c.visibility != "normal")
+    if username is not None:
+        hidden = hidden.where(~sa.exists().where(
+            incident_participants.c.incident_id == incidents.c.id,
+            incident_participants.c.username == username))
+    return sa.or_(column.is_(None), column.not_in(hidden))
 
 
 # The FTS5 trigram table migration 0009 keeps in step with incidents (SQLite only).

@@ -106,6 +106,31 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UTCDateTime),
 )
 
+# Console sessions: the cookie carries a random secret; only its sha256 is stored (0013).
+user_sessions = sa.Table(
+    "user_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_user_sessions_user", "user_id"),
+)
+
+# Secret iCal feed URLs, one live per user; only the secret's sha256 is stored (0013).
+ical_feeds = sa.Table(
+    "ical_feeds", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_ical_feeds_user", "user_id"),
+)
+
 audit_events = sa.Table(
     "audit_events", metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),

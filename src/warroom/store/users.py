@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from warroom.store.schema import api_tokens, users
+from warroom.store.schema import api_tokens, ical_feeds, user_sessions, users
 
 
 @dataclass(frozen=True)
@@ -134,3 +134,96 @@ def revoke_token(conn: sa.Connection, token_id: int, at: datetime) -> None:
 def touch_token(conn: sa.Connection, token_id: int, at: datetime) -> None:
     conn.execute(sa.update(api_tokens).where(api_tokens.c.id == token_id)
                  .values(last_used_at=at))
+
+
+def touch_token_if_stale(conn: sa.Connection, token_id: int, at: datetime,
+                         before: datetime) -> None:
+    """Set last_used_at unless it is already newer than `before` (one write a minute)."""
+    conn.execute(sa.update(api_tokens).where(
+        api_tokens.c.id == token_id,
+        sa.or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < before))
+        .values(last_used_at=at))
+
+
+def revoke_user_tokens(conn: sa.Connection, user_id: int, at: datetime) -> int:
+    return conn.execute(sa.update(api_tokens).where(
+        api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=at)).rowcount
+
+
+# ------------------------------------------------------------ console sessions
+
+
+def hash_secret(secret: str) -> str:
+    # Session and feed secrets carry 256 random bits, like tokens.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def insert_session(conn: sa.Connection, *, user_id: int, secret: str, client: str,
+                   at: datetime, expires_at: datetime) -> None:
+    conn.execute(sa.insert(user_sessions).values(
+        id=hash_secret(secret), user_id=user_id, created_at=at, expires_at=expires_at,
+        client=client[:64]))
+
+
+def find_session_user(conn: sa.Connection, secret: str, now: datetime) -> UserRow | None:
+    """The active user of a live (not revoked, not expired) session, else None."""
+    return find_session_user_by_id(conn, hash_secret(secret), now)
+
+
+def find_session_user_by_id(conn: sa.Connection, session_id: str,
+                            now: datetime) -> UserRow | None:
+    row = conn.execute(
+        sa.select(users).join(user_sessions, user_sessions.c.user_id == users.c.id)
+        .where(user_sessions.c.id == session_id,
+               user_sessions.c.revoked_at.is_(None), user_sessions.c.expires_at > now,
+               users.c.active.is_(True))).first()
+    return _user(row)
+
+
+def revoke_session(conn: sa.Connection, secret: str, at: datetime) -> int:
+    return conn.execute(sa.update(user_sessions).where(
+        user_sessions.c.id == hash_secret(secret), user_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=at)).rowcount
+
+
+def revoke_user_sessions(conn: sa.Connection, user_id: int, at: datetime) -> int:
+    return conn.execute(sa.update(user_sessions).where(
+        user_sessions.c.user_id == user_id, user_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=at)).rowcount
+
+
+def count_live_sessions(conn: sa.Connection, user_id: int, now: datetime) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(user_sessions).where(
+        user_sessions.c.user_id == user_id, user_sessions.c.revoked_at.is_(None),
+        user_sessions.c.expires_at > now)).scalar_one())
+
+
+# ------------------------------------------------------------ iCal feeds
+
+
+def replace_ical_feed(conn: sa.Connection, user_id: int, secret: str, at: datetime) -> None:
+    """Revoke the user's current feed URL and store a new one."""
+    revoke_ical_feeds(conn, user_id, at)
+    conn.execute(sa.insert(ical_feeds).values(user_id=user_id, token_hash=hash_secret(secret),
+                                              created_at=at))
+
+
+def revoke_ical_feeds(conn: sa.Connection, user_id: int, at: datetime) -> int:
+    return conn.execute(sa.update(ical_feeds).where(
+        ical_feeds.c.user_id == user_id, ical_feeds.c.revoked_at.is_(None))
+        .values(revoked_at=at)).rowcount
+
+
+def find_ical_feed_user(conn: sa.Connection, secret: str) -> UserRow | None:
+    row = conn.execute(
+        sa.select(users).join(ical_feeds, ical_feeds.c.user_id == users.c.id)
+        .where(ical_feeds.c.token_hash == hash_secret(secret),
+               ical_feeds.c.revoked_at.is_(None), users.c.active.is_(True))).first()
+    return _user(row)
+
+
+def ical_feed_created(conn: sa.Connection, user_id: int) -> datetime | None:
+    value = conn.execute(sa.select(ical_feeds.c.created_at).where(
+        ical_feeds.c.user_id == user_id, ical_feeds.c.revoked_at.is_(None))).scalar()
+    return value if isinstance(value, datetime) else None

@@ -8,9 +8,11 @@ principal may see.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -20,10 +22,12 @@ from warroom.domain.incident import IncidentState
 from warroom.runtime import Runtime
 from warroom.services.incidents import IncidentService
 from warroom.services.principal import Principal
+from warroom.services.users import UserService
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
+REVALIDATE_SECONDS = 2.0  # how soon a revoked token's or ended session's stream stops
 QUEUE_LIMIT = 256
 RESYNC = "event: resync\ndata: {}\n\n"
 
@@ -57,6 +61,9 @@ class Broadcaster:
         self.runtime = runtime
         self.visibility = IncidentService(runtime)
         self.heartbeat = HEARTBEAT_SECONDS
+        self.revalidate = REVALIDATE_SECONDS
+        self.users = UserService(runtime)
+        self._checked: dict[str, tuple[float, Principal | None]] = {}
         self._lock = threading.Lock()
         self._subscribers: set[Subscription] = set()
         # Bumped on every commit, so caches of derived views (metrics, status page) know
@@ -114,10 +121,30 @@ class Broadcaster:
                 # A slow client skips ahead: it is told to reload instead of being fed a backlog.
                 sub.lagged = True
 
+    async def current(self, principal: Principal) -> Principal | None:
+        """The subscriber as they stand now, None once their token or session has ended.
+        Answers are shared per credential for `revalidate` seconds, so a thousand streams on
+        one token cost one query per interval."""
+        loop_now = time.monotonic()
+        cached = self._checked.get(principal.credential)
+        if cached is not None and loop_now - cached[0] < self.revalidate:
+            return cached[1]
+        found = await asyncio.to_thread(self.users.still_valid, principal)
+        self._checked[principal.credential] = (loop_now, found)
+        if len(self._checked) > 4 * QUEUE_LIMIT:  # forget credentials nobody streams with
+            live = {s.principal.credential for s in list(self._subscribers)}
+            self._checked = {k: v for k, v in self._checked.items() if k in live}
+        return found
+
     async def stream(self, sub: Subscription) -> AsyncIterator[str]:
-        """SSE text for one subscriber: a greeting, messages, heartbeats; unsubscribes at end."""
+        """SSE text for one subscriber: a greeting, messages, heartbeats; unsubscribes at end.
+
+        Every `revalidate` seconds the subscriber's credential is checked again: a revoked
+        token, a logged-out or ended session or a deactivated user ends the stream with an
+        `ended` event, and a changed role or security flag applies to what follows."""
         try:
             yield "retry: 3000\n" + sse_frame("ready", json.dumps({"user": sub.principal.name}))
+            checked = beat = time.monotonic()
             while True:
                 if sub.lagged:
                     while not sub.queue.empty():
@@ -125,12 +152,25 @@ class Broadcaster:
                     sub.lagged = False
                     yield RESYNC
                     continue
-                try:
-                    frame = await asyncio.wait_for(sub.queue.get(), self.heartbeat)
-                except TimeoutError:
+                frame: str | None = None
+                with contextlib.suppress(TimeoutError):
+                    frame = await asyncio.wait_for(sub.queue.get(),
+                                                   min(self.heartbeat, self.revalidate))
+                now = time.monotonic()
+                if now - checked >= self.revalidate:
+                    checked = now
+                    current = await self.current(sub.principal)
+                    if current is None:
+                        yield sse_frame("ended", json.dumps(
+                            {"detail": "your session or token has ended; log in again"}))
+                        return
+                    sub.principal = current
+                if frame is not None:
+                    beat = now
+                    yield frame
+                elif now - beat >= self.heartbeat:
+                    beat = now
                     yield ": heartbeat\n\n"
-                    continue
-                yield frame
         finally:
             self.unsubscribe(sub)
 

@@ -19,9 +19,10 @@ from warroom.api.deps import (
     principal,
     services,
     session_principal,
+    session_secret,
     session_serializer,
 )
-from warroom.domain.errors import PermissionDenied, Unauthenticated
+from warroom.domain.errors import PermissionDenied, TooManyAttempts, Unauthenticated
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal
 from warroom.web.templating import render
@@ -91,11 +92,18 @@ def login(request: Request, svc: Svc, username: Annotated[str, Form()] = "",
     if not nonce or not hmac.compare_digest(login_token(runtime, nonce), csrf_token):
         return _login_form(request, runtime, next, "The form expired. Please try again.", 403,
                            username)
-    who = svc.users.authenticate_password(username.strip(), password)
-    if who is None:
+    client = request.client.host if request.client else "unknown"
+    try:
+        _, secret = svc.users.login(username.strip(), password, client)
+    except TooManyAttempts as exc:
+        response = _login_form(request, runtime, next, f"Too many failed logins. Try again "
+                               f"in {exc.retry_after} seconds.", 429, username)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except Unauthenticated:
         return _login_form(request, runtime, next, "Wrong user name or password.", 401,
                            username)
-    value = session_serializer(runtime).dumps({"u": who.name, "n": secrets.token_hex(8)})
+    value = session_serializer(runtime).dumps({"s": secret})
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True,
                         samesite="lax", secure=_secure(runtime), path="/")
@@ -104,7 +112,10 @@ def login(request: Request, svc: Svc, username: Annotated[str, Form()] = "",
 
 
 @router.post("/logout")
-def logout(who: FormUser) -> Response:
+def logout(request: Request, svc: Svc, who: FormUser) -> Response:
+    secret = session_secret(request)
+    if secret:
+        svc.users.logout(secret)  # server-side: the old cookie no longer works anywhere
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

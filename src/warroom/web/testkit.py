@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from warroom.clock import FakeClock
 from warroom.runtime import Runtime, build_runtime
@@ -45,7 +44,7 @@ def token_for(runtime: Runtime, name: str) -> dict[str, str]:
 class Browser:
     """A client that holds a session cookie and knows the page's CSRF token."""
 
-    client: TestClient
+    client: httpx.Client  # a TestClient, or a client of a real server
     csrf: str = ""
 
     def login(self, name: str, password: str = PASSWORD) -> httpx.Response:

@@ -12,6 +12,7 @@ from warroom.domain.errors import NotFound
 from warroom.intake.unrouted import unrouted_clause
 from warroom.services.principal import Principal, require
 from warroom.store.alerts import alerts
+from warroom.store.incidents import linked_visibility_clause
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["intake"])
 Caller = Annotated[Principal | None, Depends(principal)]
@@ -43,8 +44,11 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
                 limit: int = Query(100, ge=1, le=1000),
                 before: int | None = Query(None, description="cursor: an alert id")
                 ) -> dict[str, Any]:
-    require(caller, "viewer", "listing alerts")
-    query = sa.select(alerts).order_by(alerts.c.id.desc()).limit(limit)
+    who = require(caller, "viewer", "listing alerts")
+    # An alert follows its incident's visibility: a restricted incident's alerts stay hidden.
+    query = sa.select(alerts).where(linked_visibility_clause(
+        alerts.c.incident_id, who.name, who.sees_restricted)).order_by(
+        alerts.c.id.desc()).limit(limit)
     if status:
         query = query.where(alerts.c.status == status)
     if integration:
@@ -68,9 +72,12 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
 
 @router.get("/{alert_id}", summary="One alert, with its raw payload")
 def get_alert(alert_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
-    require(caller, "viewer", "reading alerts")
+    who = require(caller, "viewer", "reading alerts")
     with svc.runtime.engine.connect() as conn:
-        row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+        row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id,
+                                                   linked_visibility_clause(
+                                                       alerts.c.incident_id, who.name,
+                                                       who.sees_restricted))).first()
     if row is None:
         raise NotFound(f"no alert {alert_id}")
     return {**alert_json(row), "raw": row.raw}

@@ -12,6 +12,7 @@ from warroom.api.deps import Services, principal, services
 from warroom.evidence.export import export_files
 from warroom.evidence.pack import tar_gz_bytes, zip_bytes
 from warroom.services.principal import Principal
+from warroom.store.incidents import is_human_id
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["evidence"])
 Caller = Annotated[Principal | None, Depends(principal)]
@@ -31,7 +32,7 @@ def evidence_pack(ref: str, svc: Svc, caller: Caller,
                   format: Annotated[Literal["tar.gz", "zip"], Query(
                       description="Archive format")] = "tar.gz") -> StreamingResponse:
     files = export_files(svc.runtime, caller, ref)
-    human_id = ref.upper() if ref.upper().startswith("INC-") else ref
+    human_id = ref.upper() if is_human_id(ref) else ref
     root = f"evidence-{human_id}"
     content = tar_gz_bytes(files, root) if format == "tar.gz" else zip_bytes(files, root)
     return StreamingResponse(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.domain.errors import NotFound
 from warroom.paging import rota
 from warroom.services.principal import Principal
 
@@ -17,6 +18,8 @@ router = APIRouter(tags=["oncall"])
 Caller = Annotated[Principal | None, Depends(principal)]
 Svc = Annotated[Services, Depends(services)]
 ICAL = "text/calendar; charset=utf-8"
+# The secret URL itself authorises reading one user's shifts, and nothing else.
+FEED_READER = Principal(name="ical-feed", role="viewer", via="ical")
 
 
 class OverrideBody(BaseModel):
@@ -62,3 +65,32 @@ def add_override(name: str, body: OverrideBody, svc: Svc, caller: Caller) -> dic
 def user_ics(user: str, svc: Svc, caller: Caller, start: datetime | None = None,
              end: datetime | None = None) -> Response:
     return Response(rota.user_ics(svc.runtime, caller, user, start, end), media_type=ICAL)
+
+
+def feed_url(svc: Services, secret: str) -> str:
+    return f"{svc.runtime.settings.public_url}/ical/{secret}.ics"
+
+
+@router.post("/api/v1/users/{user}/ical-feed", status_code=201,
+             summary="A secret calendar feed URL of the user's shifts (shown once)")
+def issue_feed(user: str, svc: Svc, caller: Caller) -> dict[str, Any]:
+    secret = svc.users.issue_feed(caller, user)
+    return {"user": user, "url": feed_url(svc, secret),
+            "note": "anyone with this URL sees your shifts; it is not shown again, and "
+                    "issuing a new one or revoking stops this one"}
+
+
+@router.delete("/api/v1/users/{user}/ical-feed", summary="Revoke the user's calendar feed URL")
+def revoke_feed(user: str, svc: Svc, caller: Caller) -> dict[str, Any]:
+    return {"user": user, "revoked": svc.users.revoke_feed(caller, user)}
+
+
+@router.get("/ical/{secret}.ics", summary="A user's shifts through their secret feed URL (no "
+            "bearer header, for calendar apps)")
+def secret_feed(secret: str, svc: Svc, start: datetime | None = None,
+                end: datetime | None = None) -> Response:
+    user = svc.users.feed_user(secret)
+    if user is None:
+        raise NotFound("no calendar feed at this URL; it may have been revoked")
+    body = rota.user_ics(svc.runtime, FEED_READER, user, start, end)
+    return Response(body, media_type=ICAL, headers={"Cache-Control": "private, no-store"})

@@ -26,6 +26,19 @@ class UserBody(BaseModel):
     security: bool = False
 
 
+class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = None
+    active: bool | None = Field(None, description="false deactivates: sessions end, tokens "
+                                                  "and the feed URL are revoked")
+    security: bool | None = None
+
+
+class PasswordBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=8)
+
+
 class TokenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user: str | None = Field(None, description="defaults to the caller")
@@ -52,6 +65,26 @@ def create_user(body: UserBody, svc: Svc, caller: Caller) -> dict[str, Any]:
                             display_name=body.display_name, email=body.email,
                             is_security=body.security)
     return user.public()
+
+
+@router.patch("/users/{name}", summary="Change a user's role, security flag or active "
+              "state (admin)")
+def update_user(name: str, body: UserChange, svc: Svc, caller: Caller) -> dict[str, Any]:
+    return svc.users.update(caller, name, role=body.role, active=body.active,
+                            is_security=body.security).public()
+
+
+@router.post("/users/{name}/password", summary="Set a password (self or admin); ends all of "
+             "the user's sessions")
+def set_password(name: str, body: PasswordBody, svc: Svc, caller: Caller) -> dict[str, Any]:
+    svc.users.set_password(caller, name, body.password)
+    return {"user": name, "sessions_ended": True}
+
+
+@router.post("/users/{name}/sessions/end", summary="End all of a user's console sessions "
+             "(self or admin)")
+def end_sessions(name: str, svc: Svc, caller: Caller) -> dict[str, Any]:
+    return {"user": name, "ended": svc.users.end_sessions(caller, name)}
 
 
 @router.get("/tokens")

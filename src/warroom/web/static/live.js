@@ -68,6 +68,13 @@
     });
     source.addEventListener("incident", schedule);
     source.addEventListener("resync", schedule);
+    // The session or token ended (logout, password change, deactivation): stop and show
+    // the login page instead of reconnecting.
+    source.addEventListener("ended", function () {
+      source.close();
+      setState("signed out", false);
+      window.location.reload();
+    });
     source.onerror = function () { setState("reconnecting…", false); };
   }
 
