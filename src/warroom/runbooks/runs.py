@@ -42,6 +42,7 @@ from warroom.runbooks.model import (
     WaitExecutor,
 )
 from warroom.runbooks.registry import Registry, registry
+from warroom.runbooks.shellsafety import explain_use, unsafe_uses, untrusted_parameters
 from warroom.runbooks.templating import RenderError, render_shell, render_text
 from warroom.services.principal import Principal, require
 from warroom.store import db
@@ -169,6 +170,17 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     if isinstance(ex, ManualExecutor):
         return render_text(ex.instructions or step.title, values)
     return step.title
+
+
+def refuse_nested(runbook: Runbook, step: Step) -> None:
+    """Refuse a shell step that puts an alert-filled parameter where a second shell parses it."""
+    if not isinstance(step.executor, ShellExecutor):
+        return
+    untrusted = untrusted_parameters(runbook)
+    unsafe = unsafe_uses(step.executor.command, runbook.parameter_names(), untrusted)
+    if unsafe:
+        raise InvalidCommand("; ".join(explain_use(step.id, use, untrusted[use.parameter])
+                                       for use in unsafe))
 
 
 class RunService:
@@ -349,6 +361,7 @@ class RunService:
             rendered = preview(step, shown)
         except RenderError as exc:
             raise InvalidCommand(f"step {step.id!r} cannot be rendered: {exc}") from exc
+        refuse_nested(runbook, step)
         committed = Committed()
         with self.rt.engine.begin() as conn:
             current = _lock_step(conn, run.id, step.id)
@@ -367,7 +380,7 @@ class RunService:
                     **dict(extra or {})))], actor, committed)
         committed.flush(self.rt)
         try:
-            result = self._dispatch(step, values, mode)
+            result = self._dispatch(runbook, step, values, mode)
         except Exception as exc:  # the step must never stay 'running' forever
             result = step_result("failed", "", rendered, detail=f"executor error: {exc}")
         return self._finish(run, runbook, step, result, rendered, mode, actor, extra)
@@ -412,7 +425,7 @@ class RunService:
                      .values(status="used", updated_at=self.rt.clock.now()))
         return str(granted.id)
 
-    def _dispatch(self, step: Step, values: dict[str, str],
+    def _dispatch(self, runbook: Runbook, step: Step, values: dict[str, str],
                   mode: ExecutionMode) -> StepResult:
         reg, ex = self.registry, step.executor
         if isinstance(ex, ShellExecutor):
@@ -420,7 +433,8 @@ class RunService:
             if ex.workdir:
                 base = policy.workdir or Path.cwd()
                 policy = dataclasses.replace(policy, workdir=base / ex.workdir)
-            return run_shell(ex.command, values, policy, timeout=step.timeout)
+            return run_shell(ex.command, values, policy, timeout=step.timeout,
+                             untrusted=set(untrusted_parameters(runbook)), step_id=step.id)
         timeout = step.timeout or reg.settings.http_timeout
         if isinstance(ex, HttpExecutor):
             return run_http(ex, values, timeout=timeout, mode=mode)
