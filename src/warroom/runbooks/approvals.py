@@ -450,8 +450,8 @@ class ApprovalService:
         try:
             values = parameter_values(runbook, alerts, run.params)
             hidden = secret_names(runbook)
-            rendered = preview(step, {k: ("<secret>" if k in hidden else v)
-                                      for k, v in values.items()})
+            # secrets are given only when the step runs: shown masked, present or not
+            rendered = preview(step, values | {k: "<secret>" for k in hidden})
         except (DomainError, RenderError) as exc:
             return None, target, str(getattr(exc, "detail", exc))
         return rendered, target, None

@@ -172,6 +172,17 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     return step.title
 
 
+def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> str | None:
+    """The rendered command the approvers of `request_id` were shown (its request event)."""
+    events = (incident_store.load_events(conn, run.incident_id) if run.incident_id
+              else load_run_events(conn, run.id))
+    for event in events:
+        if event.kind == "approval_requested" and event.data.get("request_id") == request_id:
+            rendered = event.data.get("rendered")
+            return rendered if isinstance(rendered, str) else None
+    return None
+
+
 def refuse_nested(runbook: Runbook, step: Step) -> None:
     """Refuse a shell step that puts an alert-filled parameter where a second shell parses it."""
     if not isinstance(step.executor, ShellExecutor):
@@ -366,7 +377,7 @@ class RunService:
         with self.rt.engine.begin() as conn:
             current = _lock_step(conn, run.id, step.id)
             self._check_can_start(current, step, retry)
-            approval_id = self._consume_approval(conn, run, step)
+            approval_id = self._consume_approval(conn, run, step, rendered)
             now = self.rt.clock.now()
             conn.execute(sa.update(runbook_runs).where(runbook_runs.c.id == run.id)
                          .values(status="open", updated_at=now))
@@ -405,7 +416,10 @@ class RunService:
             raise Conflict(f"only a failed or skipped step can be retried; step "
                            f"{current.step_id!r} is {current.state}")
 
-    def _consume_approval(self, conn: sa.Connection, run: RunRecord, step: Step) -> str | None:
+    def _consume_approval(self, conn: sa.Connection, run: RunRecord, step: Step,
+                          rendered: str | None = None) -> str | None:
+        """Use up the step's granted request. With `rendered`, the command about to run must
+        be the one the approvers were shown."""
         if step.requires_approval is None:
             return None
         rows = conn.execute(sa.select(approval_requests).where(
@@ -421,6 +435,14 @@ class RunService:
                                "waiting for approvers")
             raise Conflict(f"step {step.id!r} needs {need}; request it with `warroom runbook "
                            f"request-approval {run.id} {step.id} --reason ...` first")
+        if rendered is not None:
+            approved = approved_command(conn, run, str(granted.id))
+            if approved != rendered:
+                shown = repr(approved) if approved is not None else "no command (it could not " \
+                    "be rendered when approval was asked)"
+                raise Conflict(f"step {step.id!r} would now run {rendered!r}, but request "
+                               f"{granted.id} approved {shown}; the parameters changed since "
+                               "— request approval again for the command you mean to run")
         conn.execute(sa.update(approval_requests).where(approval_requests.c.id == granted.id)
                      .values(status="used", updated_at=self.rt.clock.now()))
         return str(granted.id)

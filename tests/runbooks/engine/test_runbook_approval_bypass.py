@@ -20,7 +20,11 @@ from warroom.testing.runtime import Users, make_runtime, make_users
 
 GATED: dict[str, Any] = {
     "id": "gated", "title": "Gated",
+    "parameters": [{"name": "pod", "default": "web-1"}],
     "steps": [
+        {"id": "kill", "title": "Delete a pod", "phase": "mitigate",
+         "requires_approval": {"roles": ["commander"], "count": 1},
+         "executor": {"type": "shell", "command": "kubectl delete pod {{pod}}"}},
         {"id": "both", "title": "Commander and security", "phase": "mitigate",
          "requires_approval": {"roles": ["commander", "security"], "count": 2},
          "executor": {"type": "shell", "command": "echo both"}},
@@ -180,3 +184,20 @@ def test_a_responder_may_name_someone_who_already_holds_the_authority(
     refused = client.post("/api/v1/incidents", headers=users.headers("a"), json={
         "title": "x", "severity": "P1", "commander": "a"})
     assert refused.status_code == 403 and "carries approval rights" in refused.json()["detail"]
+
+
+def test_the_command_that_runs_is_the_one_that_was_approved(
+        client: TestClient, users: Users) -> None:
+    inc = declare(client, users, who="a")
+    run = start_run(client, users, "gated", inc, who="a")
+    req = _ask(client, users, run["id"], "kill")
+    shown = ok(client.get(f"/api/v1/approvals/{req}", headers=users.headers("boss")))
+    assert shown["rendered"] == "kubectl delete pod web-1" and shown["can_approve"] is True
+    assert ok(_approve(client, users, req, "boss"))["status"] == "granted"
+    swapped = client.post(f"/api/v1/runs/{run['id']}/steps/kill/run",
+                          headers=users.headers("a"), json={"params": {"pod": "db-0"}})
+    assert swapped.status_code == 409
+    assert "would now run 'kubectl delete pod db-0', but request" in swapped.json()["detail"]
+    assert "approved 'kubectl delete pod web-1'" in swapped.json()["detail"]
+    ran = ok(run_step(client, users, run["id"], "kill", who="a"))
+    assert ran["rendered"] == "kubectl delete pod web-1"
