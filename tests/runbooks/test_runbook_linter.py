@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from warroom.runbooks.linter import CODES, has_errors, lint_paths
 
@@ -117,3 +118,50 @@ def test_every_code_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "runbooks.md").read_text()
     missing = [code for code in CODES if f"`{code}`" not in docs]
     assert missing == []
+
+
+
+UNSAFE_NESTED = [
+    'sh -c "echo {{pod}}"', "bash -c 'kubectl logs {{pod}}'", 'eval "kubectl logs {{pod}}"',
+    'ssh bastion "kubectl logs {{pod}}"', "ssh bastion kubectl logs {{pod}}",
+    'kubectl exec -n prod web-0 -- sh -c "ls /data/{{pod}}"', "sh <<EOF\necho {{pod}}\nEOF",
+    "ssh bastion <<'EOF'\nls {{pod}}\nEOF", "echo {{pod}} | bash", 'su -c "ls {{pod}}" app',
+    "python3 -c 'print(\"{{pod}}\")'", "watch kubectl get pod {{pod}}",
+]
+
+
+def _write_step(path: Path, command: str, source: str | None = "label:pod") -> None:
+    param: dict[str, str] = {"name": "pod", **({"source": source} if source else {})}
+    path.write_text(yaml.safe_dump({"id": "a", "title": "A", "parameters": [param], "steps": [
+        {"id": "look", "title": "Look", "executor": {"type": "shell", "command": command}}]}))
+
+
+@pytest.mark.parametrize("command", UNSAFE_NESTED)
+def test_an_alert_value_inside_a_nested_shell_is_an_error(tmp_path: Path, command: str) -> None:
+    _write_step(tmp_path / "rb.yaml", command)
+    found = lint_paths([tmp_path])
+    assert [(f.code, f.severity) for f in found] == [
+        ("untrusted-parameter-in-nested-shell", "error")]
+    assert found[0].line is not None
+    assert "step 'look' puts parameter 'pod' (filled from label:pod)" in found[0].message
+
+
+@pytest.mark.parametrize("command", UNSAFE_NESTED)
+def test_a_value_typed_by_a_responder_is_not_refused(tmp_path: Path, command: str) -> None:
+    _write_step(tmp_path / "rb.yaml", command, source=None)
+    assert "untrusted-parameter-in-nested-shell" not in [f.code for f in lint_paths([tmp_path])]
+
+
+@pytest.mark.parametrize("command", [
+    "sh -c 'kubectl logs \"$WR_P_POD\"'", "kubectl exec web-0 -- sh -c 'ls \"$1\"' _ {{pod}}",
+    'ssh bastion "ls $(printf %q "$WR_P_POD")"', "kubectl logs {{pod}} | grep -c err",
+])
+def test_the_environment_form_is_clean_and_counts_as_use(tmp_path: Path, command: str) -> None:
+    _write_step(tmp_path / "rb.yaml", command, "annotation:pod")
+    assert lint_paths([tmp_path]) == []
+
+
+def test_an_alert_value_in_a_data_here_doc_is_a_warning(tmp_path: Path) -> None:
+    _write_step(tmp_path / "rb.yaml", "kubectl apply -f - <<EOF\nmetadata: {name: {{pod}}}\nEOF")
+    assert [(f.code, f.severity) for f in lint_paths([tmp_path])] == [
+        ("untrusted-parameter-in-here-doc", "warning")]

@@ -10,12 +10,15 @@ Role mapping (docs/runbooks.md lists it):
   above (and members of a configured team of that name);
 - the name of a configured team: its members;
 - the name of an incident role (e.g. `tech_lead`): whoever holds it on the incident.
+
+An incident role counts only when its holder did not assign it to themselves, and the
+requester did not hand it out after asking (warroom.runbooks.authority).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import permutations
@@ -23,11 +26,22 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from warroom.domain.errors import Conflict, InvalidCommand, NotFound, PermissionDenied
+from warroom.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidCommand,
+    NotFound,
+    PermissionDenied,
+)
 from warroom.domain.incident import Draft, IncidentState
 from warroom.runbooks import notices
+from warroom.runbooks.authority import grant_counts, norm, role_grants
+from warroom.runbooks.facts import incident_alerts, parameter_values, secret_names
 from warroom.runbooks.journal import Committed, record
+from warroom.runbooks.model import HttpExecutor, PromqlExecutor, ShellExecutor, Step
+from warroom.runbooks.registry import RunbookSettings
 from warroom.runbooks.runs import RunService, load_run, preview
+from warroom.runbooks.templating import RenderError
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store import incidents as incident_store
@@ -41,8 +55,7 @@ SECURITY_ROLES = frozenset({"security", "security_lead"})
 RESPONDER_ROLES = frozenset({"responder", "sre", "oncall", "on_call", "engineer"})
 
 
-def _norm(role: str) -> str:
-    return role.strip().lower().replace("-", "_").replace(" ", "_")
+_norm = norm
 
 
 @dataclass(frozen=True)
@@ -53,11 +66,13 @@ class Org:
 
 
 def holds_role(principal: Principal, role: str, incident: IncidentState | None,
-               org: Org) -> bool:
-    """Whether `principal` counts as `role` for an approval on this incident (or none)."""
+               org: Org, discounted: Collection[str] = ()) -> bool:
+    """Whether `principal` counts as `role` for an approval on this incident (or none).
+
+    `discounted` names incident roles the principal holds that do not count (self-granted)."""
     name = _norm(role)
     incident_roles = {_norm(r) for r, user in (incident.roles if incident else ())
-                      if user == principal.name}
+                      if user == principal.name and r not in discounted}
     teams = {_norm(t): members for t, members in org.teams.items()}
     if name in COMMANDER_ROLES:
         return principal.at_least("commander") or "commander" in incident_roles
@@ -73,8 +88,25 @@ def holds_role(principal: Principal, role: str, incident: IncidentState | None,
 
 
 def held_roles(principal: Principal, roles: Sequence[str], incident: IncidentState | None,
-               org: Org) -> list[str]:
-    return [r for r in roles if holds_role(principal, r, incident, org)]
+               org: Org, discounted: Collection[str] = ()) -> list[str]:
+    return [r for r in roles if holds_role(principal, r, incident, org, discounted)]
+
+
+def requirement(role: str, org: Org) -> str:
+    """What qualifies someone as `role` for an approval, in words."""
+    name = _norm(role)
+    if name in COMMANDER_ROLES:
+        return (f"{role} (the commander user role or above, or this incident's commander "
+                "role)")
+    if name in SECURITY_ROLES:
+        return f"{role} (the security flag, or this incident's security_lead role)"
+    if name == "admin":
+        return "admin (the admin user role)"
+    if name in RESPONDER_ROLES:
+        return f"{role} (the responder user role or above)"
+    if name in {_norm(t) for t in org.teams}:
+        return f"{role} (membership of team {role})"
+    return f"{role} (this incident's {role} role)"
 
 
 def is_satisfied(roles: Sequence[str], count: int, grants: Mapping[str, Sequence[str]]) -> bool:
@@ -153,6 +185,32 @@ def load_request(conn: sa.Connection, request_id: str, lock: bool = False) -> Ap
               for d in decisions))
 
 
+@dataclass(frozen=True)
+class ApprovalView:
+    """One request as a given person sees it before deciding."""
+
+    can_approve: bool
+    cannot_approve_reason: str | None
+    rendered: str | None
+    target: str | None
+    render_problem: str | None
+
+
+def step_target(step: Step, settings: RunbookSettings) -> str:
+    """Where a step acts, in words: the runner's shell, an HTTP endpoint, a Prometheus."""
+    ex = step.executor
+    mode = settings.mode()
+    if isinstance(ex, ShellExecutor):
+        where = ex.workdir or settings.shell.workdir or "the runner's working directory"
+        return f"shell on the warroom runner, in {where} (execution: {mode})"
+    if isinstance(ex, HttpExecutor):
+        return f"HTTP {ex.method} {ex.url.split('?', 1)[0]} (execution: {mode})"
+    if isinstance(ex, PromqlExecutor):
+        return f"Prometheus at {settings.prometheus_url or '(not configured)'}"
+    return f"{ex.type} step, carried out by a person" if ex.type in ("manual", "wait") \
+        else f"{ex.type} step"
+
+
 class ApprovalService:
     """Request, grant, deny and revoke approvals of gated steps."""
 
@@ -178,6 +236,7 @@ class ApprovalService:
         if step.requires_approval is None:
             raise InvalidCommand(f"step {step_id!r} needs no approval; run it directly")
         rule = step.requires_approval
+        rendered, target, _problem = self._what_runs(run.id, step.id)
         committed = Committed()
         with self.rt.engine.begin() as conn:
             current = conn.execute(sa.select(runbook_steps.c.state).where(
@@ -199,15 +258,12 @@ class ApprovalService:
             conn.execute(sa.update(runbook_steps).where(
                 runbook_steps.c.run_id == run.id, runbook_steps.c.step_id == step.id)
                 .values(state="awaiting_approval"))
-            try:
-                rendered = preview(step, run.params)
-            except Exception:  # parameters may come later from alerts; the title suffices
-                rendered = None
             record(self.rt, conn, run.id, run.incident_id, [Draft("approval_requested", {
                 "request_id": request_id, "run_id": run.id, "runbook_id": run.runbook_id,
                 "step": step.id, "step_id": step.id, "title": step.title,
                 "roles": list(rule.roles), "count": rule.count, "reason": reason.strip(),
-                "dangerous": step.dangerous, "rendered": rendered})], who.name, committed)
+                "dangerous": step.dangerous, "rendered": rendered, "target": target})],
+                who.name, committed)
             notices.notify(
                 self.rt, conn, key=f"approval:{request_id}", kind="approval_request",
                 incident_id=run.incident_id,
@@ -276,31 +332,11 @@ class ApprovalService:
         with self.rt.engine.begin() as conn:
             req = load_request(conn, request_id, lock=True)
             incident = self._incident_state(conn, req.incident_id)
-            grants = req.active_grants()
-            if req.status in ("used", "cancelled", "denied"):
-                raise Conflict(f"approval request {request_id} is {req.status}; "
-                               + ("the step already ran, nothing to decide" if req.status ==
-                                  "used" else "request approval again"))
-            held = tuple(held_roles(who, req.roles, incident, org_of(self.rt)))
-            if action == "revoked":
-                if who.name not in grants:
-                    raise Conflict(f"{who.name} has no standing approval on request "
-                                   f"{request_id} to revoke")
-            else:
-                if who.name == req.requested_by:
-                    raise PermissionDenied(f"{who.name} requested this step and cannot "
-                                           f"{'approve' if action == 'granted' else 'deny'} "
-                                           "their own request; ask another approver")
-                if not held:
-                    raise PermissionDenied(
-                        f"approving request {request_id} needs one of the roles "
-                        f"{', '.join(req.roles)}; {who.name} ({who.role}"
-                        f"{', security' if who.is_security else ''}) holds none of them")
-                if action == "granted" and who.name in grants:
-                    raise Conflict(f"{who.name} already approved request {request_id}; "
-                                   "another person must give the next approval")
-                if action == "granted" and req.status == "granted":
-                    raise Conflict(f"request {request_id} is already fully approved")
+            refused = self._refusal(conn, who, req, incident, action)
+            if refused is not None:
+                raise refused
+            held = tuple(held_roles(who, req.roles, incident, org_of(self.rt),
+                                    self._discounted(conn, who, req)))
             now = self.rt.clock.now()
             conn.execute(sa.insert(approval_decisions).values(
                 request_id=req.id, approver=who.name, action=action, roles=list(held),
@@ -323,6 +359,106 @@ class ApprovalService:
             found = load_request(conn, request_id)
         committed.flush(self.rt)
         return found
+
+    def _discounted(self, conn: sa.Connection, who: Principal,
+                    req: ApprovalRequest) -> dict[str, str]:
+        """Incident roles `who` holds that do not count for this request, and why."""
+        if not req.incident_id:
+            return {}
+        grants = role_grants(incident_store.load_events(conn, req.incident_id))
+        found: dict[str, str] = {}
+        for role, grant in grants.items():
+            why = grant_counts(grant, requested_by=req.requested_by,
+                               requested_at=req.requested_at)
+            if grant.user == who.name and why:
+                found[role] = why
+        return found
+
+    def _refusal(self, conn: sa.Connection, who: Principal, req: ApprovalRequest,
+                 incident: IncidentState | None, action: str) -> DomainError | None:
+        """Why `who` may not record `action` on `req` now (the error to raise), or None."""
+        grants = req.active_grants()
+        if req.status in ("used", "cancelled", "denied"):
+            return Conflict(f"approval request {req.id} is {req.status}; "
+                            + ("the step already ran, nothing to decide" if req.status ==
+                               "used" else "request approval again"))
+        if action == "revoked":
+            if who.name not in grants:
+                return Conflict(f"{who.name} has no standing approval on request {req.id} to "
+                                "revoke")
+            return None
+        verb = "approve" if action == "granted" else "deny"
+        if who.name == req.requested_by:
+            return PermissionDenied(f"{who.name} requested this step and cannot {verb} their "
+                                    "own request; ask another approver")
+        if not who.at_least("responder"):
+            return PermissionDenied(f"deciding on an approval needs the responder user role "
+                                    f"or above; {who.name} has {who.role}")
+        org = org_of(self.rt)
+        discounted = self._discounted(conn, who, req)
+        if not held_roles(who, req.roles, incident, org, discounted):
+            return PermissionDenied(self._no_role(who, req, incident, org, discounted, verb))
+        if action == "granted" and who.name in grants:
+            return Conflict(f"{who.name} already approved request {req.id}; another person "
+                            "must give the next approval")
+        if action == "granted" and req.status == "granted":
+            return Conflict(f"request {req.id} is already fully approved")
+        return None
+
+    @staticmethod
+    def _no_role(who: Principal, req: ApprovalRequest, incident: IncidentState | None,
+                 org: Org, discounted: Mapping[str, str], verb: str) -> str:
+        has = [f"the {who.role} user role"] + (["the security flag"] if who.is_security
+                                               else [])
+        for role, user in (incident.roles if incident else ()):
+            if user == who.name:
+                has.append(f"incident role {role}" + (
+                    f" (which does not count: {discounted[role]})" if role in discounted
+                    else ""))
+        teams = sorted(t for t, members in org.teams.items() if who.name in members)
+        if teams:
+            has.append(f"team {', '.join(teams)}")
+        return (f"to {verb} request {req.id} you need one of: "
+                f"{'; '.join(requirement(r, org) for r in req.roles)} — {who.name} has "
+                f"{', '.join(has)}, which qualifies for none of them")
+
+    def eligibility(self, principal: Principal | None, req: ApprovalRequest) -> str | None:
+        """Why `principal` cannot approve `req` now, or None when they can."""
+        if principal is None:
+            return "log in to approve"
+        with db.read(self.rt.engine) as conn:
+            incident = self._incident_state(conn, req.incident_id)
+            refused = self._refusal(conn, principal, req, incident, "granted")
+        if refused is None and req.status != "pending":
+            return f"request {req.id} is {req.status}"
+        return refused.detail if refused is not None else None
+
+    def view(self, principal: Principal | None, req: ApprovalRequest) -> ApprovalView:
+        """What an approver needs before deciding: the exact command, where it runs, and
+        whether `principal` may approve."""
+        why_not = self.eligibility(principal, req)
+        rendered, target, problem = self._what_runs(req.run_id, req.step_id)
+        return ApprovalView(why_not is None, why_not, rendered, target, problem)
+
+    def _what_runs(self, run_id: str, step_id: str
+                   ) -> tuple[str | None, str | None, str | None]:
+        """(rendered command, target, why it cannot be rendered) with today's values."""
+        with db.read(self.rt.engine) as conn:
+            run = load_run(conn, run_id)
+            alerts = incident_alerts(conn, run.incident_id) if run.incident_id else []
+        runbook = self.runs.registry.get(run.runbook_id)
+        step = runbook.step(step_id) if runbook else None
+        if runbook is None or step is None:
+            return None, None, f"runbook {run.runbook_id!r} or its step is no longer loaded"
+        target = step_target(step, self.runs.registry.settings)
+        try:
+            values = parameter_values(runbook, alerts, run.params)
+            hidden = secret_names(runbook)
+            # secrets are given only when the step runs: shown masked, present or not
+            rendered = preview(step, values | {k: "<secret>" for k in hidden})
+        except (DomainError, RenderError) as exc:
+            return None, target, str(getattr(exc, "detail", exc))
+        return rendered, target, None
 
     @staticmethod
     def _status_after(req: ApprovalRequest, action: str) -> tuple[str, str]:

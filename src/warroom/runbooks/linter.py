@@ -19,6 +19,13 @@ from warroom.runbooks.model import (
     Step,
     WaitExecutor,
 )
+from warroom.runbooks.shellsafety import (
+    data_uses,
+    env_references,
+    explain_use,
+    unsafe_uses,
+    untrusted_parameters,
+)
 from warroom.runbooks.templating import references
 from warroom.yamlfile import SourceMap
 
@@ -44,6 +51,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "empty-runbook": ("warning", "the runbook has no steps"),
     "read-only-gated": ("warning", "a read-only command (get, describe, logs, ...) needs "
                         "approval, which slows responders for nothing"),
+    "untrusted-parameter-in-nested-shell": ("error", "a parameter filled from an alert sits "
+                                            "inside sh -c, eval, ssh, a here-doc or pipe "
+                                            "read by a shell, where it would become code"),
+    "untrusted-parameter-in-here-doc": ("warning", "a parameter filled from an alert sits in "
+                                        "a here-doc another program reads as data"),
 }
 
 
@@ -139,6 +151,7 @@ def lint_runbook(runbook: Runbook, smap: SourceMap) -> list[Finding]:
     """Every finding for one valid runbook."""
     found: list[Finding] = []
     declared = runbook.parameter_names()
+    untrusted = untrusted_parameters(runbook)
     used: set[str] = set()
     seen: dict[str, int] = {}
     ids = {s.id for s in runbook.steps}
@@ -153,6 +166,16 @@ def lint_runbook(runbook: Runbook, smap: SourceMap) -> list[Finding]:
                                   f"{seen[step.id] + 1} — give each step its own id"))
         seen.setdefault(step.id, i)
         for loc, text, shell in _step_texts(step):
+            if shell:
+                used |= env_references(text, declared)
+                for use in unsafe_uses(text, declared, untrusted):
+                    found.append(_finding("untrusted-parameter-in-nested-shell", smap,
+                                          (*at, *loc), explain_use(step.id, use,
+                                                               untrusted[use.parameter])))
+                for use in data_uses(text, declared, untrusted):
+                    found.append(_finding("untrusted-parameter-in-here-doc", smap,
+                                          (*at, *loc), explain_use(step.id, use,
+                                                               untrusted[use.parameter])))
             for name in references(text, shell=shell):
                 used.add(name)
                 if name not in declared:

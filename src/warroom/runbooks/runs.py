@@ -42,6 +42,7 @@ from warroom.runbooks.model import (
     WaitExecutor,
 )
 from warroom.runbooks.registry import Registry, registry
+from warroom.runbooks.shellsafety import explain_use, unsafe_uses, untrusted_parameters
 from warroom.runbooks.templating import RenderError, render_shell, render_text
 from warroom.services.principal import Principal, require
 from warroom.store import db
@@ -169,6 +170,28 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     if isinstance(ex, ManualExecutor):
         return render_text(ex.instructions or step.title, values)
     return step.title
+
+
+def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> str | None:
+    """The rendered command the approvers of `request_id` were shown (its request event)."""
+    events = (incident_store.load_events(conn, run.incident_id) if run.incident_id
+              else load_run_events(conn, run.id))
+    for event in events:
+        if event.kind == "approval_requested" and event.data.get("request_id") == request_id:
+            rendered = event.data.get("rendered")
+            return rendered if isinstance(rendered, str) else None
+    return None
+
+
+def refuse_nested(runbook: Runbook, step: Step) -> None:
+    """Refuse a shell step that puts an alert-filled parameter where a second shell parses it."""
+    if not isinstance(step.executor, ShellExecutor):
+        return
+    untrusted = untrusted_parameters(runbook)
+    unsafe = unsafe_uses(step.executor.command, runbook.parameter_names(), untrusted)
+    if unsafe:
+        raise InvalidCommand("; ".join(explain_use(step.id, use, untrusted[use.parameter])
+                                       for use in unsafe))
 
 
 class RunService:
@@ -349,11 +372,12 @@ class RunService:
             rendered = preview(step, shown)
         except RenderError as exc:
             raise InvalidCommand(f"step {step.id!r} cannot be rendered: {exc}") from exc
+        refuse_nested(runbook, step)
         committed = Committed()
         with self.rt.engine.begin() as conn:
             current = _lock_step(conn, run.id, step.id)
             self._check_can_start(current, step, retry)
-            approval_id = self._consume_approval(conn, run, step)
+            approval_id = self._consume_approval(conn, run, step, rendered)
             now = self.rt.clock.now()
             conn.execute(sa.update(runbook_runs).where(runbook_runs.c.id == run.id)
                          .values(status="open", updated_at=now))
@@ -367,7 +391,7 @@ class RunService:
                     **dict(extra or {})))], actor, committed)
         committed.flush(self.rt)
         try:
-            result = self._dispatch(step, values, mode)
+            result = self._dispatch(runbook, step, values, mode)
         except Exception as exc:  # the step must never stay 'running' forever
             result = step_result("failed", "", rendered, detail=f"executor error: {exc}")
         return self._finish(run, runbook, step, result, rendered, mode, actor, extra)
@@ -392,7 +416,10 @@ class RunService:
             raise Conflict(f"only a failed or skipped step can be retried; step "
                            f"{current.step_id!r} is {current.state}")
 
-    def _consume_approval(self, conn: sa.Connection, run: RunRecord, step: Step) -> str | None:
+    def _consume_approval(self, conn: sa.Connection, run: RunRecord, step: Step,
+                          rendered: str | None = None) -> str | None:
+        """Use up the step's granted request. With `rendered`, the command about to run must
+        be the one the approvers were shown."""
         if step.requires_approval is None:
             return None
         rows = conn.execute(sa.select(approval_requests).where(
@@ -408,11 +435,19 @@ class RunService:
                                "waiting for approvers")
             raise Conflict(f"step {step.id!r} needs {need}; request it with `warroom runbook "
                            f"request-approval {run.id} {step.id} --reason ...` first")
+        if rendered is not None:
+            approved = approved_command(conn, run, str(granted.id))
+            if approved != rendered:
+                shown = repr(approved) if approved is not None else "no command (it could not " \
+                    "be rendered when approval was asked)"
+                raise Conflict(f"step {step.id!r} would now run {rendered!r}, but request "
+                               f"{granted.id} approved {shown}; the parameters changed since "
+                               "— request approval again for the command you mean to run")
         conn.execute(sa.update(approval_requests).where(approval_requests.c.id == granted.id)
                      .values(status="used", updated_at=self.rt.clock.now()))
         return str(granted.id)
 
-    def _dispatch(self, step: Step, values: dict[str, str],
+    def _dispatch(self, runbook: Runbook, step: Step, values: dict[str, str],
                   mode: ExecutionMode) -> StepResult:
         reg, ex = self.registry, step.executor
         if isinstance(ex, ShellExecutor):
@@ -420,7 +455,8 @@ class RunService:
             if ex.workdir:
                 base = policy.workdir or Path.cwd()
                 policy = dataclasses.replace(policy, workdir=base / ex.workdir)
-            return run_shell(ex.command, values, policy, timeout=step.timeout)
+            return run_shell(ex.command, values, policy, timeout=step.timeout,
+                             untrusted=set(untrusted_parameters(runbook)), step_id=step.id)
         timeout = step.timeout or reg.settings.http_timeout
         if isinstance(ex, HttpExecutor):
             return run_http(ex, values, timeout=timeout, mode=mode)

@@ -20,7 +20,7 @@ _ASSIGN = re.compile(
     r"([A-Za-z_][A-Za-z0-9_]*)\+?=")
 _FOR = re.compile(r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b")
 _READ = re.compile(r"\bread\s+(?:-[a-zA-Z]+\s+(?:\S+\s+)?)*([A-Za-z_][\w ]*)")
-_HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+HEREDOC = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
 
 
 class RenderError(ValueError):
@@ -186,7 +186,7 @@ class _ShellRenderer:
         elif c == "#" and (i == 0 or t[i - 1] in " \t\n;&|("):
             self.stack.append("comment")
         elif c == "<" and two == "<<" and t[i:i + 3] != "<<<":
-            m = _HEREDOC.match(t, i)
+            m = HEREDOC.match(t, i)
             if m:
                 self.pending.append((m.group(3), bool(m.group(2)), m.group(1) == "-"))
                 self.out.append(m.group(0))

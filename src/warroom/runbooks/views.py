@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from warroom.clock import isoformat
-from warroom.runbooks.approvals import ApprovalRequest
+from warroom.runbooks.approvals import ApprovalRequest, ApprovalView
 from warroom.runbooks.linter import Finding
 from warroom.runbooks.matching import RunbookSuggestion
 from warroom.runbooks.model import Runbook, Step
@@ -73,8 +73,14 @@ def run_json(run: RunRecord, runbook: Runbook | None,
     return shape
 
 
-def approval_json(req: ApprovalRequest) -> dict[str, Any]:
-    return {"id": req.id, "run_id": req.run_id, "step_id": req.step_id,
+def approval_json(req: ApprovalRequest, view: ApprovalView | None = None) -> dict[str, Any]:
+    """A request; with `view`, also the exact command and target, and whether the caller
+    may approve it (and why not)."""
+    extra: dict[str, Any] = {} if view is None else {
+        "rendered": view.rendered, "target": view.target,
+        "render_problem": view.render_problem, "can_approve": view.can_approve,
+        "cannot_approve_reason": view.cannot_approve_reason}
+    return extra | {"id": req.id, "run_id": req.run_id, "step_id": req.step_id,
             "incident_id": req.incident_id, "requested_by": req.requested_by,
             "requested_at": _ts(req.requested_at), "roles": list(req.roles),
             "count": req.count, "reason": req.reason, "status": req.status,

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from warroom.domain import incident as dom
-from warroom.domain.errors import NotFound
+from warroom.domain.errors import NotFound, PermissionDenied
 from warroom.domain.events import ChainBreak, Event, verify_chain
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store import incidents as store
+from warroom.store.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class IncidentService:
             state, events = store.append(c, incident_id, None, drafts, actor or who.name, now)
             for followup in followups:
                 more = dom.decide(state, followup, self.rt.vocab, now)
+                self._check_role_authority(c, who, state, followup)
                 state, added = store.append(c, incident_id, state, more, actor or who.name, now)
                 events += added
             self._in_transaction(c, state, events)
@@ -94,11 +96,31 @@ class IncidentService:
             current = self._visible_or_404(who, current, ref)
             now = self.rt.clock.now()
             drafts = dom.decide(current, command, self.rt.vocab, now)
+            self._check_role_authority(conn, who, current, command)
             state, events = store.append(conn, current.id, current, drafts, actor or who.name,
                                          now)
             self._in_transaction(conn, state, events)
         self._after_commit(state, events)
         return CommandResult(state, events)
+
+    def _check_role_authority(self, conn: Any, who: Principal, state: dom.IncidentState,
+                              command: dom.Command) -> None:
+        """Approval-bearing roles are handed out only by those with authority over them."""
+        if not isinstance(command, dom.AssignRole | dom.UnassignRole):
+            return
+        from warroom.runbooks.authority import approval_roles, assignment_refusal
+        from warroom.runbooks.registry import registry
+
+        bearing = approval_roles(self.rt.vocab.roles, registry(self.rt).runbooks)
+        names = {getattr(command, "user", None), state.role_map().get(command.role)}
+        assignees = {}
+        for name in filter(None, names):
+            row = get_user(conn, name)
+            if row is not None and row.active:
+                assignees[name] = Principal(row.name, row.role, row.is_security, row.id)
+        refusal = assignment_refusal(who, state, command, bearing, assignees)
+        if refusal:
+            raise PermissionDenied(refusal)
 
     def append_system(self, ref: str, drafts: list[dom.Draft], actor: str,
                       conn: Any = None) -> CommandResult:

@@ -14,13 +14,13 @@ from warroom.api.routers import changes as changes_api
 from warroom.api.routers import runbooks as runbooks_api
 from warroom.api.routers import runs as runs_api
 from warroom.api.routers import updates as updates_api
+from warroom.api.routers.approvals import seen_by
 from warroom.domain.errors import DomainError
 from warroom.paging import commands
 from warroom.paging.updates import UpdateRequest, post_update
 from warroom.runbooks.approvals import ApprovalService
 from warroom.runbooks.attachments import AttachmentService
 from warroom.runbooks.runs import RunService
-from warroom.runbooks.views import approval_json
 from warroom.services.principal import Principal
 from warroom.web.incidents import _incident
 from warroom.web.session import FormUser
@@ -64,7 +64,7 @@ def panels(svc: Services, who: Principal, ref: str) -> dict[str, Any]:
             step["output"] = _output(svc, who, step.get("output_sha256"))
         found = _safe(ApprovalService(svc.runtime).list_requests, who, None, run["id"], 100)
         for req in reversed(found or []):  # newest last, so it wins
-            approvals[(run["id"], req.step_id)] = approval_json(req)
+            approvals[(run["id"], req.step_id)] = seen_by(svc, who, req)
     alerts = _safe(alerts_api.list_alerts, svc, who, status=None, integration=None,
                    service=None, incident=ref, silenced=None, limit=50, before=None)
     changes = _safe(changes_api.incident_changes, ref, svc, who, hours=6, limit=20)

@@ -8,13 +8,18 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
-from warroom.runbooks.approvals import ApprovalService
+from warroom.runbooks.approvals import ApprovalRequest, ApprovalService
 from warroom.runbooks.views import approval_json
 from warroom.services.principal import Principal
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 Caller = Annotated[Principal | None, Depends(principal)]
 Svc = Annotated[Services, Depends(services)]
+
+
+def seen_by(svc: Services, caller: Principal | None, req: ApprovalRequest) -> dict[str, Any]:
+    """A request with what `caller` needs to decide: command, target, may they approve."""
+    return approval_json(req, ApprovalService(svc.runtime).view(caller, req))
 
 
 class DecisionBody(BaseModel):
@@ -27,28 +32,29 @@ def list_requests(svc: Svc, caller: Caller, status: str | None = None,
                   run: str | None = None,
                   limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     items = ApprovalService(svc.runtime).list_requests(caller, status, run, limit)
-    return {"items": [approval_json(r) for r in items], "count": len(items)}
+    return {"items": [seen_by(svc, caller, r) for r in items], "count": len(items)}
 
 
 @router.get("/{request_id}", summary="One approval request with its decisions")
 def get_request(request_id: str, svc: Svc, caller: Caller) -> dict[str, Any]:
-    return approval_json(ApprovalService(svc.runtime).get(caller, request_id))
+    return seen_by(svc, caller, ApprovalService(svc.runtime).get(caller, request_id))
 
 
 @router.post("/{request_id}/approve", summary="Approve (not your own request)")
 def approve(request_id: str, svc: Svc, caller: Caller,
             body: DecisionBody | None = None) -> dict[str, Any]:
-    return approval_json(ApprovalService(svc.runtime).approve(
+    return seen_by(svc, caller, ApprovalService(svc.runtime).approve(
         caller, request_id, body.reason if body else ""))
 
 
 @router.post("/{request_id}/deny", summary="Deny, with a reason")
 def deny(request_id: str, body: DecisionBody, svc: Svc, caller: Caller) -> dict[str, Any]:
-    return approval_json(ApprovalService(svc.runtime).deny(caller, request_id, body.reason))
+    return seen_by(svc, caller, ApprovalService(svc.runtime).deny(caller, request_id,
+                                                                   body.reason))
 
 
 @router.post("/{request_id}/revoke", summary="Withdraw your approval before the step runs")
 def revoke(request_id: str, svc: Svc, caller: Caller,
            body: DecisionBody | None = None) -> dict[str, Any]:
-    return approval_json(ApprovalService(svc.runtime).revoke(
+    return seen_by(svc, caller, ApprovalService(svc.runtime).revoke(
         caller, request_id, body.reason if body else ""))

@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json
+from warroom.api.routers.approvals import seen_by
 from warroom.runbooks import reverts
 from warroom.runbooks.approvals import ApprovalService
 from warroom.runbooks.registry import registry
 from warroom.runbooks.runs import RunService, StepState, load_run
-from warroom.runbooks.views import approval_json, run_json, step_json
+from warroom.runbooks.views import run_json, step_json
 from warroom.services.principal import Principal
 from warroom.store import db
 
@@ -79,8 +80,10 @@ def get_run(run_id: str, svc: Svc, caller: Caller) -> dict[str, Any]:
     run, steps = RunService(svc.runtime).get(caller, run_id)
     with db.read(svc.runtime.engine) as conn:
         deadlines = reverts.deadlines(conn, run.id)
+    requests = ApprovalService(svc.runtime).list_requests(caller, None, run.id, 100)
     return run_json(run, registry(svc.runtime).get(run.runbook_id), steps) | {
-        "revert_deadlines": deadlines}
+        "revert_deadlines": deadlines,
+        "approvals": [seen_by(svc, caller, r) for r in requests]}
 
 
 @router.get("/runs/{run_id}/events", summary="The run's events (incident timeline or own chain)")
@@ -123,8 +126,8 @@ def skip_step(run_id: str, step_id: str, body: ReasonBody, svc: Svc,
              summary="Request approval to run a gated step")
 def request_approval(run_id: str, step_id: str, body: ReasonBody, svc: Svc,
                      caller: Caller) -> dict[str, Any]:
-    return approval_json(ApprovalService(svc.runtime).request(caller, run_id, step_id,
-                                                              body.reason))
+    return seen_by(svc, caller, ApprovalService(svc.runtime).request(caller, run_id, step_id,
+                                                                      body.reason))
 
 
 @router.get("/artifacts/{sha256}", summary="Stored step output by its sha256")

@@ -1,7 +1,10 @@
 """Running shell steps: timeout that kills the whole process group, output cap, env allowlist.
 
 Parameters are rendered with context-aware shell quoting (warroom.runbooks.templating), so
-alert text fills a value and never becomes code. The default mode is dry-run.
+alert text fills a value and never becomes code; each value is also in the environment as
+`WR_P_<NAME>` for nested shells, and a step that puts an alert-filled parameter where a second
+interpreter would parse it (warroom.runbooks.shellsafety) is refused. The default mode is
+dry-run.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ import selectors
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from warroom.runbooks.executors.result import StepResult, step_result
 from warroom.runbooks.model import ExecutionMode
+from warroom.runbooks.shellsafety import explain_use, parameter_env, unsafe_uses
 from warroom.runbooks.templating import RenderError, render_shell
 
 DEFAULT_ENV_ALLOWLIST = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TZ", "KUBECONFIG"})
@@ -49,8 +53,16 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
 
 def run_shell(command: str, params: Mapping[str, str], policy: ShellPolicy, *,
               timeout: timedelta | None = None,
-              base_env: Mapping[str, str] | None = None) -> StepResult:
-    """Render and (when enabled) run one shell step; never raises for a failing command."""
+              base_env: Mapping[str, str] | None = None,
+              untrusted: Collection[str] = (), step_id: str = "shell") -> StepResult:
+    """Render and (when enabled) run one shell step; never raises for a failing command.
+
+    `untrusted` names the parameters filled from alert text: one of them inside a nested
+    shell, eval, ssh or here-doc refuses the step, in every mode."""
+    unsafe = unsafe_uses(command, set(params), untrusted)
+    if unsafe:
+        return step_result("failed", "", command, detail="refused: " + "; ".join(
+            explain_use(step_id, use) for use in unsafe))
     try:
         rendered = render_shell(command, params)
     except RenderError as exc:
@@ -63,6 +75,7 @@ def run_shell(command: str, params: Mapping[str, str], policy: ShellPolicy, *,
     source = os.environ if base_env is None else base_env
     env = {k: v for k, v in source.items() if k in policy.env_allowlist}
     env.update(policy.extra_env)
+    env.update(parameter_env(params))
     limit = (timeout or policy.timeout).total_seconds()
     started = time.monotonic()
     try:
