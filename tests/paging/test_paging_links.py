@@ -115,3 +115,32 @@ def test_durations_read_like_people_write_them_and_mail_shows_the_bridge_once(
     # Slack without blocks: the links ride in the text, Slack-style.
     assert f"<{rig.runtime.settings.public_url}/incidents/{ref}|Incident>" in resolution \
         or f"{rig.runtime.settings.public_url}/incidents/{ref}" in resolution
+
+
+SLACK_USERS = {"users": [
+    {"name": "alice", "display_name": "Alice Adams", "role": "commander",
+     "contact_methods": [{"kind": "slack", "address": "@alice"}],
+     "notification_rules": [{"contact": "slack"}]},
+    {"name": "bob", "role": "responder",
+     "contact_methods": [{"kind": "webhook", "address": "bob"}]}]}
+
+
+def test_a_slack_page_carries_both_links_and_a_team_channel_gets_no_ack_link(
+        db_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    with paging_rig(db_url, tmp_path, clock, extra=SLACK_USERS) as rig:
+        ref = rig.declare("P0")
+        rig.run()
+        [dm] = [r.json() for r in rig.paths("/team-chat") if r.json().get("channel") == "@alice"]
+        base = rig.runtime.settings.public_url
+        assert f"<{base}/incidents/{ref}|Incident>" in dm["text"]
+        [ack] = re.findall(rf"<({re.escape(base)}/ack/[^|>]+)\|Acknowledge>", dm["text"])
+        # Nobody acknowledges: at +10 min the policy reaches the team channel itself.
+        rig.clock.advance(timedelta(minutes=10))
+        rig.run()
+        declared = [r.json()["text"] for r in rig.paths("/team-chat")
+                    if not r.json().get("channel") and "INCIDENT DECLARED" in r.json()["text"]]
+        assert declared, [r.json() for r in rig.paths("/team-chat")]
+        assert all(f"{base}/incidents/{ref}" in t and "/ack/" not in t for t in declared)
+        assert rig.client.post(_path(ack, rig)).status_code == 200
+        [acked] = rig.events(ref, "acknowledged")
+        assert acked["actor"] == "alice"
