@@ -43,7 +43,7 @@ def test_scenario_alerts_become_generic_intake_payloads_marked_as_drill() -> Non
     assert payload["service"] == "frontend"
     assert payload["severity"] == "critical"
     assert payload["labels"] == {"alertname": "FrontendDown", "env": "production",
-                                 DRILL_LABEL: "p0-frontend-down"}
+                                 "impact": "outage", DRILL_LABEL: "p0-frontend-down"}
     assert scenario.targets.ack_within == timedelta(minutes=5)
 
 
@@ -69,17 +69,17 @@ def _drill_events(mitigate_after: timedelta) -> list[Event]:
     clock.advance(timedelta(minutes=3, seconds=20))
     s.emit("dana", "acknowledged")
     clock.advance(timedelta(minutes=2))
-    for step, phase, outcome in (("collect-evidence", "evidence", "succeeded"),
-                                 ("notify-support", "communicate", "skipped"),
-                                 ("rollback-deploy", "mitigate", "succeeded")):
+    for step, phase, outcome in (("probe-frontend", "diagnose", "succeeded"),
+                                 ("tell-stakeholders", "communicate", "skipped"),
+                                 ("capture-logs", "mitigate", "succeeded")):
         s.emit("dana", "runbook_step_started", run_id="r", step_id=step, phase=phase,
-               runbook_id="frontend-outage")
+               runbook_id="frontend-down")
         if phase == "mitigate":
             clock.set(START + mitigate_after)
         else:
             clock.advance(30)
         s.emit("dana", "runbook_step_finished", run_id="r", step_id=step, phase=phase,
-               outcome=outcome, runbook_id="frontend-outage")
+               outcome=outcome, runbook_id="frontend-down")
     return s.events
 
 
@@ -89,15 +89,15 @@ def test_scorecard_matches_the_fake_clock_timings() -> None:
     assert card.time_to_ack == timedelta(minutes=3, seconds=20)
     assert card.time_to_runbook_start == timedelta(minutes=5, seconds=20)
     assert card.time_to_mitigation == timedelta(minutes=25)
-    assert card.steps_done == ("collect-evidence", "rollback-deploy")
-    assert card.steps_skipped == ("notify-support",)
+    assert card.steps_done == ("probe-frontend", "capture-logs")
+    assert card.steps_skipped == ("tell-stakeholders",)
     results = {t.name: (t.actual, t.met) for t in card.targets}
     assert results == {
         "Acknowledged": ("3m 20s", True),
         "Runbook started": ("5m 20s", True),
         "Mitigated": ("25m", True),
-        "Required steps": ("2/3 done; missing verify-health", False),
-        "Expected runbook": ("frontend-outage", True),
+        "Required steps": ("2/3 done; missing verify-frontend", False),
+        "Expected runbook": ("frontend-down", True),
     }
     assert not card.passed
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from warroom.testing.prometheus import prometheus
 from warroom.testing.server import Server, cli
 
 pytestmark = pytest.mark.e2e
@@ -50,3 +52,41 @@ def test_cli_creates_an_integration_silences_and_lists_alerts(
     assert json.loads(run(env, tmp_path, "silence", "list", "--json")) == []
     bad = cli(["integration", "create", "x", "--kind", "nagios"], env, tmp_path)
     assert bad.returncode != 0 and "alertmanager" in bad.stderr
+
+
+ALWAYS_FIRING = """
+groups:
+  - name: pasted
+    rules:
+      - alert: PastedBlockWorks
+        expr: vector(1)
+        labels: {severity: warning}
+        annotations: {summary: "the pasted alerting block delivers"}
+"""
+
+
+def test_integration_list_prints_the_alerting_block_a_real_prometheus_delivers_through(
+        served: tuple[Server, dict[str, str]], tmp_path: Path) -> None:
+    server, env = served
+    run(env, tmp_path, "integration", "create", "prom", "--kind", "prometheus",
+        "--service", "api")
+    shown = run(env, tmp_path, "integration", "list")
+    assert "/api/v2/alerts\n" not in shown and "intake/prometheus" not in shown
+    block = shown[shown.index("alerting:"):]
+    assert "path_prefix: /\n" in block and "type: Bearer" in block
+    assert f'targets: ["127.0.0.1:{server.port}"]' in block
+    # Paste it as is (minus the two header lines the helper writes itself).
+    entries = "\n".join(block.splitlines()[2:]) + "\n"
+    prom = prometheus(tmp_path / "prom", "127.0.0.1:1", entries, ALWAYS_FIRING)
+    prom.start("/-/ready")
+    try:
+        deadline = time.monotonic() + 30
+        alerts: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not alerts:
+            alerts = json.loads(run(env, tmp_path, "alert", "list", "--json"))
+            time.sleep(0.5)
+    finally:
+        prom.stop()
+    assert alerts, prom.output()
+    assert alerts[0]["integration"] == "prom"
+    assert alerts[0]["labels"]["alertname"] == "PastedBlockWorks"  # type: ignore[index]

@@ -13,7 +13,7 @@ from warroom.clock import FakeClock
 from warroom.engine.worker import Worker
 from warroom.store.alerts import probe_results
 from warroom.testing.intake import keys, stored_alerts, write_org
-from warroom.testing.receivers import HttpReceiver, ScriptedResponse
+from warroom.testing.receivers import HttpReceiver, ScriptedResponse, self_signed_certificate
 from warroom.testing.runtime import make_runtime
 
 
@@ -78,3 +78,33 @@ def test_probe_alerts_after_n_failures_keeps_history_and_resolves(
         assert len(target.requests) == 3
         runtime.engine.dispose()
     assert httpx  # the probe uses a real HTTP client against the receiver
+
+
+def test_http_probe_with_verify_tls_false_passes_on_a_self_signed_host(
+        db_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    pair = self_signed_certificate(tmp_path / "tls")
+    with HttpReceiver(default=ScriptedResponse(200, b"ok"),
+                      tls=pair.server_context()) as target:
+        org = write_org(tmp_path).read_text().replace("  - {name: auth}\n", f"""  - name: auth
+    probes:
+      - name: self-signed
+        url: {target.url_for('/health')}
+        verify_tls: false
+        failures_before_alert: 1
+      - name: verified
+        url: {target.url_for('/health')}
+        failures_before_alert: 1
+""")
+        (tmp_path / "org.yaml").write_text(org)
+        runtime = make_runtime(db_url, tmp_path, clock, tmp_path / "org.yaml")
+        Worker(runtime).run_once()
+        with runtime.engine.connect() as conn:
+            results = {row.probe: row for row in conn.execute(sa.select(probe_results))}
+        runtime.engine.dispose()
+    assert target.url.startswith("https://")
+    assert results["self-signed"].ok, results["self-signed"].detail
+    assert results["self-signed"].status_code == 200
+    # verify_tls defaults to true: the same host fails, naming the certificate.
+    assert not results["verified"].ok
+    assert "certificate" in results["verified"].detail.lower()
+    assert [a.dedup_key for a in stored_alerts(runtime)] == ["probe:verified:http"]

@@ -18,7 +18,7 @@ from warroom.evidence.drill_runner import (
     incident_of_run,
     inject_scenario,
 )
-from warroom.evidence.drills import DrillScenario, ScenarioError, load_scenario
+from warroom.evidence.drills import DrillScenario, ScenarioError, load_scenario, runbook_problems
 
 COMMAND = "drill"
 app = typer.Typer(help="Drills: rehearse incidents from scenario files and score them.",
@@ -57,12 +57,47 @@ def _scorecard_table(card: dict[str, Any], incident: str) -> Table:
     return table
 
 
+def _runbook_steps(directory: Path | None) -> dict[str, list[str]] | None:
+    """Runbook id -> step ids, from `directory` or else the runbooks directory of
+    WARROOM_CONFIG; None when neither is set."""
+    from warroom.config.loader import load_config
+    from warroom.runbooks.registry import build_registry, config_dir, load_directory, parse_settings
+    from warroom.settings import Settings
+
+    if directory is None:
+        config = Settings.from_env().config
+        if not config:
+            return None
+        with friendly_errors():
+            loaded = load_config(config)
+            registry = build_registry(parse_settings(loaded.config.runbooks,
+                                                     loaded.origins.where), config_dir(config))
+        books = registry.loaded
+    else:
+        if not directory.is_dir():
+            fail(f"{directory}: no such runbooks directory", 2)
+        books, _ = load_directory(directory)
+    return {rid: [step.id for step in lr.runbook.steps] for rid, lr in books.items()}
+
+
 @app.command()
-def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Validate a scenario file."""
+def check(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+          runbooks: Annotated[Path | None, typer.Option(
+              "--runbooks", help="Runbooks directory the scenario's expected_runbook and "
+              "steps_required must exist in (default: the one WARROOM_CONFIG configures).")]
+          = None) -> None:
+    """Validate a scenario file, and that the runbook and steps it names exist."""
     found = _scenario(scenario)
+    steps = _runbook_steps(runbooks)
+    problems = runbook_problems(found, steps) if steps is not None else []
+    if problems:
+        fail(escape("\n".join(f"{scenario}: {problem}" for problem in problems)), 2)
     out.print(f"{escape(str(scenario))}: {found.name} ({found.severity}, {found.mode}, "
               f"{found.cadence}) — {len(found.alerts)} alert(s)", highlight=False)
+    if steps is None and found.expected_runbook:
+        out.print("[yellow]note:[/] set WARROOM_CONFIG or pass --runbooks to check that "
+                  f"runbook {escape(found.expected_runbook)} and its steps exist",
+                  highlight=False)
 
 
 @app.command()
@@ -88,9 +123,9 @@ def run(
     incident_id = None
     with friendly_errors():
         while incident_id is None and time.monotonic() < deadline:
-            services = {p["service"] for p in payloads}
-            alerts = [a for s in services
-                      for a in api("GET", "/api/v1/alerts", params={"service": s})["items"]]
+            # By the run's label, not by service: routes or the integration's default
+            # service may place the alerts elsewhere than the scenario says. Newest first.
+            alerts = api("GET", "/api/v1/alerts", params={"limit": 1000})["items"]
             incident_id = incident_of_run(alerts, run_id)
             if incident_id is None:
                 time.sleep(POLL)  # the intake writer commits asynchronously

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
@@ -24,9 +26,24 @@ def list_(as_json: bool = JSON) -> None:
         return
     table = Table("name", "kind", "service", "key", "url")
     for item in items:
-        table.add_row(item["name"], item["kind"], item["service"] or "-", item["key"],
-                      item["url"])
+        url = item["url"]
+        if item.get("prometheus_alerting"):
+            url = "prometheus.yml: see the alerting block below"
+        table.add_row(item["name"], item["kind"], item["service"] or "-", item["key"], url)
     out.print(table)
+    for item in items:
+        _print_alerting(item)
+
+
+def _print_alerting(item: dict[str, Any]) -> None:
+    """Prometheus integrations get the block to paste, not a URL: a URL ending in
+    /api/v2/alerts pasted as `path_prefix` would make Prometheus post to it twice over."""
+    block = item.get("prometheus_alerting")
+    if not block:
+        return
+    out.print(f"\n[bold]{item['name']}[/]: paste into prometheus.yml "
+              "(Prometheus appends /api/v2/alerts itself):")
+    out.print(block.rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("create")
@@ -48,4 +65,7 @@ def create(name: str, kind: str = typer.Option(..., "--kind", "-k",
         return
     out.print(f"[green]✓[/] integration [bold]{created['name']}[/] ({created['kind']})")
     out.print(f"  key: {created['key']}")
-    out.print(f"  url: {created['url']}")
+    if created.get("prometheus_alerting"):
+        _print_alerting(created)
+    else:
+        out.print(f"  url: {created['url']}")

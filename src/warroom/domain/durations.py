@@ -1,6 +1,8 @@
 """Human durations as teams write them: 30s, 5m, 1h30m, 2d, 1w, 500ms, "2 hours", or seconds.
 
-The one parser every config section, runbook and CLI option uses."""
+The one parser every config section, runbook and CLI option uses, its canonical inverse
+(`format_duration`, for config round-trips) and the one form printed for people
+(`humanize_duration`: "2m 52s", "1h 25m")."""
 
 from __future__ import annotations
 
@@ -63,3 +65,17 @@ def format_duration(delta: timedelta) -> str:
             parts.append(f"{rest // size}{unit}")
             rest %= size
     return "".join(parts) or "0s"
+
+
+def humanize_duration(delta: timedelta | float, units: int = 2) -> str:
+    """How long, for people: the `units` largest whole units, rounded to the second —
+    "2m 52s", "1h 25m", "2d 4h", "0s"; never milliseconds. Negative values get a "-"."""
+    seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+    sign = "-" if seconds < 0 else ""
+    remaining = round(abs(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + (" ".join(parts[:units]) if parts else "0s")

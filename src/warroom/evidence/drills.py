@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,6 +117,26 @@ def load_scenario(path: Path) -> DrillScenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return parse_scenario(text, str(path))
+
+
+def runbook_problems(scenario: DrillScenario,
+                     step_ids: Mapping[str, Sequence[str]]) -> list[str]:
+    """What the scenario names that the runbooks (id -> step ids) do not hold: an unknown
+    `expected_runbook`, or `steps_required` that are not steps of it."""
+    wanted = scenario.expected_runbook
+    if not wanted:
+        if scenario.targets.steps_required:
+            return ["targets.steps_required names steps but the scenario has no "
+                    "expected_runbook to find them in"]
+        return []
+    if wanted not in step_ids:
+        near = difflib.get_close_matches(wanted, list(step_ids), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        return [f"expected_runbook: no runbook {wanted!r}{hint}"]
+    steps = step_ids[wanted]
+    return [f"targets.steps_required: {step!r} is not a step of runbook {wanted} "
+            f"(its steps: {', '.join(steps)})"
+            for step in scenario.targets.steps_required if step not in steps]
 
 
 @dataclass(frozen=True)

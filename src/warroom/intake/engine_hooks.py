@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import httpx
 import sqlalchemy as sa
 from pydantic import ValidationError
 
@@ -111,7 +110,7 @@ def run_probes(runtime: Runtime) -> None:
     now = runtime.clock.now()
     with runtime.engine.connect() as conn:
         states = {(row.probe, row.kind): row for row in conn.execute(sa.select(probe_states))}
-    with httpx.Client(follow_redirects=False) as client:
+    with probes.ProbeClients() as clients:
         for item in declared:
             kinds: list[probes.ProbeKind] = ["http"]
             if item.probe.tls_expiry_days is not None:
@@ -120,7 +119,8 @@ def run_probes(runtime: Runtime) -> None:
                 row = states.get((item.probe.name, kind))
                 if row is not None and now - row.last_run_at < item.probe.interval:
                     continue
-                result = (probes.run_http_probe(item.probe, client, runtime.clock)
+                result = (probes.run_http_probe(item.probe, clients.for_probe(item.probe),
+                                                runtime.clock)
                           if kind == "http" else
                           probes.check_certificate(item.probe, runtime.clock))
                 state = probes.ProbeState(row.consecutive_failures, row.alerting) if row \

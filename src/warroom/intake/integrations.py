@@ -6,6 +6,7 @@ the database) or created by admins through the API; all of them live in `intake_
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -165,6 +167,29 @@ def create(conn: sa.Connection, config: IntegrationConfig, created_by: str,
 
 def list_all(conn: sa.Connection) -> list[Integration]:
     return [_from_row(row) for row in conn.execute(sa.select(table).order_by(table.c.name))]
+
+
+def prometheus_alerting(public_url: str, integration: Integration) -> str | None:
+    """The `alerting:` block to paste into prometheus.yml for a Prometheus integration: the key
+    travels as a bearer token and Prometheus appends `/api/v2/alerts` to `path_prefix` itself,
+    so the block names the server, never the full intake URL."""
+    if integration.kind != "prometheus":
+        return None
+    parts = urlsplit(public_url.rstrip("/"))
+    scheme = parts.scheme or "http"
+    host = parts.netloc or parts.path
+    if parts.port is None and ":" not in host.rsplit("]", 1)[-1]:
+        host = f"{host}:{443 if scheme == 'https' else 80}"
+    path_prefix = parts.path if parts.netloc and parts.path else "/"
+    return (f"alerting:\n"
+            f"  alertmanagers:\n"
+            f"    - scheme: {scheme}\n"
+            f"      path_prefix: {path_prefix}\n"
+            f"      static_configs:\n"
+            f"        - targets: [{json.dumps(host)}]\n"
+            f"      authorization:\n"
+            f"        type: Bearer\n"
+            f"        credentials: {json.dumps(integration.key)}\n")
 
 
 def intake_url(public_url: str, integration: Integration) -> str:

@@ -80,6 +80,30 @@ def _failure(probe: ProbeConfig, at: datetime, exc: Exception, started: float) -
                        duration_ms=(time.perf_counter() - started) * 1000)
 
 
+class ProbeClients:
+    """The HTTP clients probes share: one verifying certificates, one for probes declared with
+    `verify_tls: false` (self-signed or private-CA hosts). Close with `close()` or `with`."""
+
+    def __init__(self, cafile: str | None = None) -> None:
+        verify: ssl.SSLContext | bool = (ssl.create_default_context(cafile=cafile)
+                                         if cafile else True)
+        self.verifying = httpx.Client(follow_redirects=False, verify=verify)
+        self.unverified = httpx.Client(follow_redirects=False, verify=False)
+
+    def for_probe(self, probe: ProbeConfig) -> httpx.Client:
+        return self.verifying if probe.verify_tls else self.unverified
+
+    def close(self) -> None:
+        self.verifying.close()
+        self.unverified.close()
+
+    def __enter__(self) -> ProbeClients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_http_probe(probe: ProbeConfig, client: httpx.Client, clock: Clock) -> ProbeResult:
     """One HTTP check with a blocking client."""
     at = clock.now()

@@ -91,6 +91,12 @@ class Message:
         )
 
 
+def links_not_in_body(message: Message) -> tuple[Link, ...]:
+    """The links a text layout still has to print: those whose URL the body does not already
+    show (templates print the bridge and status page; a second copy is noise)."""
+    return tuple(link for link in message.links if link.url not in message.body)
+
+
 @dataclass(frozen=True)
 class DeliveryResult:
     """What happened to one send attempt.

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from warroom.clock import Clock
-from warroom.notify.base import DeliveryResult, Message
+from warroom.notify.base import DeliveryResult, Message, links_not_in_body
 from warroom.notify.config import EmailChannel
 from warroom.notify.secrets import redact
 
@@ -23,13 +23,18 @@ def message_id(message: Message, domain: str) -> str:
 
 def html_body(message: Message) -> str:
     links = "".join(f'<li><a href="{html.escape(link.url, quote=True)}">'
-                    f"{html.escape(link.label)}</a></li>" for link in message.links)
+                    f"{html.escape(link.label)}</a></li>" for link in links_not_in_body(message))
     links_html = f"<ul>{links}</ul>" if links else ""
+    body = html.escape(message.body)
+    for link in message.links:  # the links the body already shows become clickable there
+        url = html.escape(link.url, quote=True)
+        if link.url in message.body:
+            body = body.replace(html.escape(link.url), f'<a href="{url}">{url}</a>')
     return (
         "<!doctype html><html><body>"
         f"<h2 style=\"font-family:sans-serif\">{html.escape(message.subject)}</h2>"
         "<pre style=\"font-family:monospace;white-space:pre-wrap\">"
-        f"{html.escape(message.body)}</pre>{links_html}</body></html>"
+        f"{body}</pre>{links_html}</body></html>"
     )
 
 
@@ -48,8 +53,9 @@ def build_email(message: Message, config: EmailChannel, recipients: list[str],
     if message.drill:
         mail["X-Warroom-Drill"] = "true"
     text = message.body
-    if message.links:
-        text += "\n\n" + "\n".join(f"{link.label}: {link.url}" for link in message.links)
+    extra = links_not_in_body(message)
+    if extra:
+        text += "\n\n" + "\n".join(f"{link.label}: {link.url}" for link in extra)
     mail.set_content(text + "\n")
     mail.add_alternative(html_body(message), subtype="html")
     return mail

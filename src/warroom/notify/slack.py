@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from warroom.clock import Clock
-from warroom.notify.base import DeliveryResult, Message
+from warroom.notify.base import DeliveryResult, Message, links_not_in_body
 from warroom.notify.config import MattermostChannel, RocketChatChannel, SlackChannel
 from warroom.notify.poster import HttpPoster
 
@@ -29,6 +29,11 @@ def slack_payload(message: Message, *, blocks: bool, channel: str | None = None,
     emoji = _SEVERITY_EMOJI.get(message.kind, ":rotating_light:")
     text = escape_mrkdwn(message.body)
     payload: dict[str, Any] = {"text": text}
+    if not blocks:  # plain text only: the links go in it, as <url|label>
+        extra = links_not_in_body(message)
+        if extra:
+            payload["text"] = text + "\n" + "\n".join(
+                f"<{link.url}|{escape_mrkdwn(link.label)}>" for link in extra)
     if blocks:
         body_blocks: list[dict[str, Any]] = [
             {"type": "header",

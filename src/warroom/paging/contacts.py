@@ -14,6 +14,7 @@ from warroom.domain.notification_rules import ContactMethod, plan_contacts, unre
 from warroom.engine import outbox, timers
 from warroom.notify.base import Message
 from warroom.paging.directory import PagingDirectory
+from warroom.paging.messages import with_ack_link
 from warroom.paging.planner import CONTACT
 
 
@@ -39,8 +40,8 @@ def send_to_method(conn: sa.Connection, directory: PagingDirectory, message: Mes
             f"user '{user}': no channel delivers {method.kind.value} contacts; add one of type "
             f"{method.kind.value} to channels or set communications.contact_channels")
         return
-    outbox.enqueue(conn, message=message, channel=channel, now=now,
-                   destination=method.address)
+    outbox.enqueue(conn, message=with_ack_link(message, directory, user, now), channel=channel,
+                   now=now, destination=method.address)
     dispatch.queued.append({"user": user, "contact": method.name, "kind": method.kind.value,
                             "channel": channel})
 

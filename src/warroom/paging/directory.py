@@ -19,6 +19,7 @@ from warroom.domain.severity import SeverityScheme
 from warroom.domain.templates import TemplateError, TemplateSet
 from warroom.notify.channels import ChannelConfigError, parse_channels
 from warroom.oncall.config import OncallConfig, OncallConfigError, parse_oncall
+from warroom.paging.ack_links import DEFAULT_TTL, AckLinks
 from warroom.store.paging import StoredOverride
 
 if TYPE_CHECKING:
@@ -48,18 +49,21 @@ class Communications:
     """the security responders' channels: the only channels restricted incidents reach"""
     update_grace: timedelta = timedelta(minutes=5)
     default_escalation_policy: str | None = None
+    ack_link_ttl: timedelta = DEFAULT_TTL
+    """how long the acknowledge link in a page works"""
 
 
 def _communications(raw: dict[str, Any], where: Any) -> Communications:
     # Other subsystems (status page, runbooks) keep their own keys in this section too.
     known = set(Communications.__dataclass_fields__)
     values: dict[str, Any] = {k: v for k, v in raw.items() if k in known}
-    if "update_grace" in values:
-        try:
-            values["update_grace"] = parse_duration(values["update_grace"])
-        except ValueError as exc:
-            raise ConfigError([f"{where(('communications', 'update_grace'))}: "
-                               f"communications.update_grace: {exc}"]) from None
+    for name in ("update_grace", "ack_link_ttl"):
+        if name in values:
+            try:
+                values[name] = parse_duration(values[name])
+            except ValueError as exc:
+                raise ConfigError([f"{where(('communications', name))}: "
+                                   f"communications.{name}: {exc}"]) from None
     if "war_room_severities" in values:
         values["war_room_severities"] = tuple(values["war_room_severities"])
     if "restricted_channels" in values:
@@ -84,6 +88,8 @@ class PagingDirectory:
     service_team: dict[str, str | None]
     display_names: dict[str, str]
     oncall: OncallConfig  # the validated sections, for views that show them as written
+    ack_links: AckLinks | None = None
+    """signs the acknowledge links in pages to people (None: pages carry none)"""
 
     def schedule(self, name: str, extra: list[StoredOverride]) -> Schedule | None:
         """The configured schedule with runtime overrides merged in (runtime ones win)."""
@@ -166,6 +172,8 @@ def build_directory(runtime: Runtime) -> PagingDirectory:
             "teams": [t.model_dump() for t in cfg.teams],
             "users": [u.model_dump() for u in cfg.users]}
     communications = _communications(dict(cfg.communications), where)
+    if not communications.base_url:  # links in messages point at this server
+        communications = replace(communications, base_url=runtime.settings.public_url)
     overrides = dict(cfg.templates)
     if communications.bridge_url_template:
         overrides["bridge_url"] = communications.bridge_url_template
@@ -185,7 +193,9 @@ def build_directory(runtime: Runtime) -> PagingDirectory:
         scheme=cfg.severity_scheme(),
         service_policy={s.name: s.escalation_policy for s in cfg.services},
         service_team={s.name: s.team for s in cfg.services},
-        display_names={u.name: u.display_name or u.name for u in cfg.users}, oncall=oncall)
+        display_names={u.name: u.display_name or u.name for u in cfg.users}, oncall=oncall,
+        ack_links=AckLinks.for_secret(communications.base_url or runtime.settings.public_url,
+                                      runtime.secret_key, communications.ack_link_ttl))
 
 
 def directory(runtime: Runtime) -> PagingDirectory:

@@ -45,6 +45,15 @@ schedule_overrides = sa.Table(
     sa.Index("ix_schedule_overrides_schedule", "schedule", "end_at"),
 )
 
+# Acknowledge links that were used: one row per link (its nonce), so each works once.
+ack_link_uses = sa.Table(
+    "ack_link_uses", metadata,
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("incident_id", sa.String(32), nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class StoredStep:

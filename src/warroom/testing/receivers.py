@@ -101,12 +101,15 @@ Responder = Callable[[ReceivedRequest], ScriptedResponse]
 
 class HttpReceiver:
     """A threaded HTTP server that records every request and answers from a script: queued
-    responses first (one per request), then `responder(request)` if given, else `default`."""
+    responses first (one per request), then `responder(request)` if given, else `default`.
+    With `tls` (a server context) it serves HTTPS."""
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None,
                  default: ScriptedResponse | None = None,
-                 responder: Responder | None = None) -> None:
+                 responder: Responder | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self._port = port
+        self._tls = tls
         self._clock = clock or SystemClock()
         self.default = default or ScriptedResponse()
         self.responder = responder
@@ -180,6 +183,8 @@ class HttpReceiver:
         server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         server.daemon_threads = True
         server.block_on_close = False  # idle keep-alive connections must not hold up stop()
+        if self._tls is not None:  # HTTPS, e.g. with a `self_signed_certificate()`
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         self._port = server.server_address[1]
         self._thread = threading.Thread(target=server.serve_forever,
@@ -219,7 +224,8 @@ class HttpReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._port}"
 
     def url_for(self, path: str) -> str:
         return f"{self.url}/{path.lstrip('/')}"

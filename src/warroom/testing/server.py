@@ -55,6 +55,8 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
     log: Path | None = None
+    args: list[str] = field(default_factory=list)
+    """extra `warroom serve` options, e.g. ["--example-data"]"""
 
     @property
     def url(self) -> str:
@@ -65,7 +67,7 @@ class Server:
         load. A server that fails to become ready is stopped before the error is raised."""
         self.log = self.workdir / f"serve-{self.port}.log"
         env = {**os.environ, **self.env, "WARROOM_BIND": f"127.0.0.1:{self.port}"}
-        self.proc = subprocess.Popen([WARROOM, "serve"], cwd=self.workdir, env=env,
+        self.proc = subprocess.Popen([WARROOM, "serve", *self.args], cwd=self.workdir, env=env,
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT,
                                      text=True, preexec_fn=_die_with_parent)
         _running.add(self)

@@ -21,6 +21,7 @@ def integration_json(integration: integ.Integration, public_url: str) -> dict[st
     return {"name": integration.name, "kind": integration.kind,
             "service": integration.service, "key": integration.key,
             "url": integ.intake_url(public_url, integration),
+            "prometheus_alerting": integ.prometheus_alerting(public_url, integration),
             "rate_limit": integration.rate_limit, "burst": integration.burst,
             "interval_seconds": integration.interval.total_seconds()
             if integration.interval else None, "origin": integration.origin}
