@@ -24,7 +24,7 @@ from warroom.paging.escalator import append
 from warroom.paging.messages import incident_context, message, render
 from warroom.services.incidents import IncidentService
 from warroom.services.principal import Principal, require
-from warroom.store import db
+from warroom.store import db, publications
 from warroom.store import incidents as incident_store
 from warroom.store import paging as store
 from warroom.store.paging import PagingState
@@ -94,6 +94,8 @@ def post_update(runtime: Runtime, principal: Principal | None, ref: str,
     who = require(principal, "responder", "posting a status update")
     service = IncidentService(runtime)
     incident = service.get(who, ref)
+    if request.audience == "public":
+        _check_public(runtime, incident)
     if request.status and request.status != incident.status:
         command: dom.Command = dom.Resolve(request.body or "") \
             if request.status == "resolved" else dom.SetStatus(request.status)
@@ -113,15 +115,33 @@ def post_update(runtime: Runtime, principal: Principal | None, ref: str,
     return result.incident, result.events
 
 
+def _check_public(runtime: Runtime, incident: dom.IncidentState) -> None:
+    """Public updates go out only for published incidents (never restricted ones)."""
+    if incident.visibility != "normal":
+        raise InvalidCommand("audience: a restricted incident never gets public updates; "
+                             "use the internal or customer audience")
+    with db.read(runtime.engine) as conn:
+        published = publications.current(conn, incident.id)
+    if published is None:
+        raise InvalidCommand(f"audience: {incident.human_id} is not published, so nothing "
+                             "about it is public yet; publish it first (console: Publish, "
+                             f"CLI: warroom incident publish {incident.human_id}, API: POST "
+                             f"/api/v1/incidents/{incident.human_id}/publish)")
+
+
 def on_update_posted(conn: sa.Connection, runtime: Runtime, incident: dom.IncidentState,
                      state: PagingState, event: Event) -> None:
     found = directory(runtime)
     audience: Audience = event.data.get("audience", "internal")
+    # Defence in depth: post_update refuses these already; an unpublished or restricted
+    # incident's public update reaches no channel.
+    blocked = audience == "public" and (incident.visibility != "normal" or
+                                        publications.current(conn, incident.id) is None)
     rendered = RenderedMessage(str(event.data.get("subject", "")),
                                str(event.data.get("rendered", "")))
     msg = message(f"update:{incident.id}:{event.seq}", "update", incident, rendered, state,
                   found, audience=audience)
-    for channel in found.audience_channels(audience):
+    for channel in [] if blocked else found.audience_channels(audience):
         if channel in found.channels:
             outbox.enqueue(conn, message=msg, channel=channel, now=event.at)
     state.update_seq += 1
