@@ -3,6 +3,7 @@ reminding the commander and comms lead when one falls due, and recording a misse
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,9 @@ def render_update(found: PagingDirectory, incident: dom.IncidentState,
         raise InvalidCommand(f"unknown audience {audience!r}; use one of "
                              f"{', '.join(AUDIENCES)}")
     name = message_template_name(phase, audience)
+    if audience != "internal":  # customers read Statuspage's words, never "Acknowledged"
+        incident = dataclasses.replace(incident, status=dom.STATUSPAGE_STATUS.get(
+            incident.status, incident.status))
     if text is None:
         return render(found, name, incident, state, now, body)
     try:
