@@ -39,9 +39,14 @@ def test_severity_ranks_map_to_statuspage_statuses() -> None:
     assert [impact_for(r) for r in range(4)] == ["critical", "major", "minor", "minor"]
 
 
-def test_only_public_updates_and_status_changes_are_published() -> None:
+def test_nothing_before_the_first_publication_and_only_public_text_after() -> None:
     events = _events(
-        ("declared", {"title": "x"}), ("note_added", {"text": "secret note"}),
+        ("declared", {"title": "x"}),
+        ("update_posted", {"audience": "public", "body": "too early", "status":
+                           "investigating"}),
+        ("published", {"title": "Errors on the website", "components": {"web": "partial_outage"},
+                       "impact": "major", "body": "We are looking into errors"}),
+        ("note_added", {"text": "secret note"}),
         ("update_posted", {"audience": "internal", "body": "internal only"}),
         ("update_posted", {"audience": "public", "body": "We are on it", "status":
                            "investigating"}),
@@ -55,7 +60,26 @@ def test_only_public_updates_and_status_changes_are_published() -> None:
         ("monitoring", "Fix rolling out"),
         ("identified", "The cause has been identified and a fix is being worked on."),
         ("investigating", "We are on it"),
-        ("investigating", "We are investigating this issue.")]
+        ("investigating", "We are looking into errors")]
+    assert [[(c.component, c.old_status, c.new_status) for c in u.changes]
+            for u in updates] == [[("web", "partial_outage", "operational")], [], [], [],
+                                  [("web", "operational", "partial_outage")]]
+    assert public_updates("INC-1", events[:2], ("web",)) == ()
+
+
+def test_a_public_update_with_a_status_change_is_one_update() -> None:
+    published = seal("inc", 1, NOW, "rita", "published", {
+        "title": "t", "components": {"web": "major_outage"}, "impact": "critical"},
+        GENESIS_HASH)
+    later = NOW + timedelta(minutes=5)
+    moved = seal("inc", 2, later, "rita", "status_changed", {"from": "triggered",
+                                                              "to": "monitoring"}, published.hash)
+    posted = seal("inc", 3, later, "rita", "update_posted", {
+        "audience": "public", "status": "monitoring", "body": "Fixed, watching"}, moved.hash)
+    updates = public_updates("INC-1", [published, moved, posted], ("web",))
+    assert [(u.status, u.body, u.at) for u in updates] == [
+        ("monitoring", "Fixed, watching", later),
+        ("investigating", "We are investigating this issue.", NOW)]
 
 
 def test_a_full_day_major_outage_is_a_red_day() -> None:

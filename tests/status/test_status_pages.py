@@ -4,7 +4,6 @@ enums, the Atom feed, and nothing restricted, internal or drilled ever shown."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -12,76 +11,13 @@ from fastapi.testclient import TestClient
 
 from warroom.clock import FakeClock
 from warroom.runtime import Runtime
-
-PAGE_FIELDS = {"id", "name", "url", "time_zone", "updated_at"}
-STATUS_FIELDS = {"indicator", "description"}
-COMPONENT_FIELDS = {"id", "name", "status", "created_at", "updated_at", "position",
-                    "description", "showcase", "start_date", "group_id", "page_id", "group",
-                    "only_show_if_degraded"}
-INCIDENT_FIELDS = {"id", "name", "status", "created_at", "updated_at", "monitoring_at",
-                   "resolved_at", "impact", "shortlink", "started_at", "page_id",
-                   "incident_updates", "components"}
-UPDATE_FIELDS = {"id", "status", "body", "incident_id", "created_at", "updated_at",
-                 "display_at", "affected_components", "deliver_notifications",
-                 "custom_tweet", "tweet_id"}
-MAINTENANCE_FIELDS = INCIDENT_FIELDS | {"scheduled_for", "scheduled_until"}
-COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage",
-                      "under_maintenance"}
-INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "postmortem"}
-MAINTENANCE_STATUSES = {"scheduled", "in_progress", "verifying", "completed"}
-DOCUMENTS = {
-    "summary": {"page", "components", "incidents", "scheduled_maintenances", "status"},
-    "status": {"page", "status"},
-    "components": {"page", "components"},
-    "incidents": {"page", "incidents"},
-    "incidents/unresolved": {"page", "incidents"},
-    "scheduled-maintenances": {"page", "scheduled_maintenances"},
-    "scheduled-maintenances/upcoming": {"page", "scheduled_maintenances"},
-    "scheduled-maintenances/active": {"page", "scheduled_maintenances"},
-}
-
-
-def validate(doc: dict[str, Any], keys: set[str]) -> None:
-    """Check a document against Statuspage's field lists and enums."""
-    assert set(doc) == keys
-    assert set(doc["page"]) == PAGE_FIELDS
-    if "status" in doc:
-        assert set(doc["status"]) == STATUS_FIELDS
-        assert doc["status"]["indicator"] in {"none", "minor", "major", "critical"}
-    for c in doc.get("components", []):
-        assert set(c) == COMPONENT_FIELDS and c["status"] in COMPONENT_STATUSES
-    for i in doc.get("incidents", []):
-        assert set(i) == INCIDENT_FIELDS and i["status"] in INCIDENT_STATUSES
-        assert i["impact"] in {"none", "minor", "major", "critical"}
-        for u in i["incident_updates"]:
-            assert set(u) == UPDATE_FIELDS and u["status"] in INCIDENT_STATUSES
-        for c in i["components"]:
-            assert set(c) == COMPONENT_FIELDS
-    for m in doc.get("scheduled_maintenances", []):
-        assert set(m) == MAINTENANCE_FIELDS and m["status"] in MAINTENANCE_STATUSES
-        assert m["impact"] == "maintenance"
-
-
-def declare(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-    resp = client.post("/api/v1/incidents", headers=headers, json=body)
-    assert resp.status_code == 201, resp.text
-    incident: dict[str, Any] = resp.json()["incident"]
-    return incident
-
-
-def doc(client: TestClient, name: str) -> dict[str, Any]:
-    resp = client.get(f"/status/api/v2/{name}.json")
-    assert resp.status_code == 200
-    assert resp.headers["access-control-allow-origin"] == "*"
-    body: dict[str, Any] = resp.json()
-    validate(body, DOCUMENTS[name])
-    return body
+from warroom.testing.status import DOCUMENTS, declare, doc, publish, published
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_every_document_matches_statuspage_fields_without_login(
         status_client: TestClient, rita: dict[str, str], name: str) -> None:
-    declare(status_client, rita, title="Checkout errors", severity="P1", services=["web"])
+    published(status_client, rita, title="Checkout errors", severity="P1", services=["web"])
     body = doc(status_client, name)
     assert body["page"]["name"] == "Acme status"
     assert body["page"]["url"] == "https://status.acme.test/status"
@@ -91,14 +27,15 @@ def test_every_document_matches_statuspage_fields_without_login(
 def test_component_status_follows_the_most_severe_open_incident(
         status_client: TestClient, rita: dict[str, str], status_runtime: Runtime) -> None:
     quiet = doc(status_client, "summary")
-    assert quiet["status"] == {"indicator": "none", "description": "Service Under Maintenance"}
+    assert quiet["status"] == {"indicator": "maintenance",
+                               "description": "Service Under Maintenance"}
     assert [(c["name"], c["status"]) for c in quiet["components"]] == [
         ("Website", "under_maintenance"), ("API", "operational")]  # CDN swap until 10:00
     clock = status_runtime.clock
     assert isinstance(clock, FakeClock)
     clock.advance(timedelta(hours=2))
-    p2 = declare(status_client, rita, title="Slow pages", severity="P2", services=["web"])
-    p0 = declare(status_client, rita, title="API down", severity="P0", services=["api"])
+    p2 = published(status_client, rita, title="Slow pages", severity="P2", services=["web"])
+    p0 = published(status_client, rita, title="API down", severity="P0", services=["api"])
     summary = doc(status_client, "summary")
     assert {c["name"]: c["status"] for c in summary["components"]} == {
         "Website": "degraded_performance", "API": "major_outage"}
@@ -106,7 +43,11 @@ def test_component_status_follows_the_most_severe_open_incident(
     assert {i["id"]: i["impact"] for i in summary["incidents"]} == {
         p2["human_id"]: "minor", p0["human_id"]: "critical"}
     status_client.post(f"/api/v1/incidents/{p0['human_id']}/severity", headers=rita,
-                       json={"severity": "P1"})
+                       json={"severity": "P1"})  # internal: the public page does not move
+    assert {c["name"]: c["status"] for c in doc(status_client, "components")["components"]}[
+        "API"] == "major_outage"
+    publish(status_client, rita, p0["human_id"], "API down", {"api": "partial_outage"},
+            "major", "Most requests succeed again")
     assert {c["name"]: c["status"] for c in doc(status_client, "components")["components"]}[
         "API"] == "partial_outage"
     status_client.post(f"/api/v1/incidents/{p0['human_id']}/resolve", headers=rita, json={})
@@ -116,12 +57,16 @@ def test_component_status_follows_the_most_severe_open_incident(
     history = doc(status_client, "incidents")["incidents"]
     resolved = next(i for i in history if i["id"] == p0["human_id"])
     assert resolved["status"] == "resolved" and resolved["resolved_at"]
-    assert [u["status"] for u in resolved["incident_updates"]] == ["resolved", "investigating"]
+    assert [(u["status"], [(c["old_status"], c["new_status"]) for c in u[
+        "affected_components"]]) for u in resolved["incident_updates"]] == [
+        ("resolved", [("partial_outage", "operational")]),
+        ("investigating", [("major_outage", "partial_outage")]),
+        ("investigating", [("operational", "major_outage")])]
 
 
 def test_internal_text_never_reaches_the_public_page(
         status_client: TestClient, rita: dict[str, str]) -> None:
-    incident = declare(status_client, rita, title="Login errors", severity="P1",
+    incident = published(status_client, rita, title="Login errors", severity="P1",
                        services=["web"], impact="internal: customer ACME-42 hit")
     ref = incident["human_id"]
     status_client.post(f"/api/v1/incidents/{ref}/notes", headers=rita,
@@ -143,14 +88,22 @@ def test_restricted_drill_and_private_service_incidents_never_appear(
         status_client: TestClient, rita: dict[str, str], sam: dict[str, str]) -> None:
     declare(status_client, sam, title="Breach suspected", severity="P0", type="security",
             services=["web"])
-    declare(status_client, rita, title="Quarterly drill", severity="P0", services=["web"],
-            drill=True)
-    declare(status_client, rita, title="Billing batch late", severity="P0",
-            services=["billing"])
-    hidden = declare(status_client, rita, title="Turned restricted", severity="P1",
-                     services=["api"])
+    drill = declare(status_client, rita, title="Quarterly drill", severity="P0",
+                    services=["web"], drill=True)
+    billing = declare(status_client, rita, title="Billing batch late", severity="P0",
+                      services=["billing"])
+    hidden = published(status_client, rita, title="Turned restricted", severity="P1",
+                       services=["api"])
     status_client.post(f"/api/v1/incidents/{hidden['human_id']}/type", headers=rita,
                        json={"type": "security"})
+    for incident, component, reason in ((drill, "web", "drills are never published"),
+                                        (billing, "billing", "not a status page component"),
+                                        (hidden, "api", "restricted incidents are never")):
+        refused = status_client.post(
+            f"/api/v1/incidents/{incident['human_id']}/publish", headers=rita, json={
+                "title": "Public", "components": {component: "major_outage"},
+                "impact": "major"})
+        assert refused.status_code == 422 and reason in refused.json()["detail"]
     for path in ("/status", "/status/feed.atom", *(f"/status/api/v2/{n}.json"
                                                    for n in DOCUMENTS)):
         text = status_client.get(path).text
@@ -158,7 +111,7 @@ def test_restricted_drill_and_private_service_incidents_never_appear(
             assert title not in text, (path, title)
     assert status_client.get(f"/status/incidents/{hidden['human_id']}").status_code == 404
     summary = doc(status_client, "summary")
-    assert summary["status"]["indicator"] == "none"
+    assert summary["status"]["indicator"] == "maintenance"  # the CDN swap, nothing else
 
 
 def test_scheduled_maintenance_from_config(status_client: TestClient) -> None:
@@ -178,7 +131,7 @@ def test_scheduled_maintenance_from_config(status_client: TestClient) -> None:
 
 def test_status_page_html_shows_components_bars_and_escapes_titles(
         status_client: TestClient, rita: dict[str, str]) -> None:
-    declare(status_client, rita, title="<script>alert(1)</script> outage", severity="P1",
+    published(status_client, rita, title="<script>alert(1)</script> outage", severity="P1",
             services=["api"])
     resp = status_client.get("/status")
     assert resp.status_code == 200
@@ -191,7 +144,7 @@ def test_status_page_html_shows_components_bars_and_escapes_titles(
 
 def test_atom_feed_lists_public_updates(status_client: TestClient,
                                         rita: dict[str, str]) -> None:
-    incident = declare(status_client, rita, title="Search degraded", severity="P2",
+    incident = published(status_client, rita, title="Search degraded", severity="P2",
                        services=["web"])
     status_client.post(f"/api/v1/incidents/{incident['human_id']}/resolve", headers=rita,
                        json={})

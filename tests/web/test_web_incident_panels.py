@@ -79,7 +79,7 @@ def _last_action(html: str, attr: str, step: str) -> str:
 
 
 def test_status_update_preview_renders_server_side_and_keeps_the_form(
-        browser: Browser, org_runtime: Runtime) -> None:
+        browser: Browser, second_browser: Browser, org_runtime: Runtime) -> None:
     browser.login("rita")
     ref = _frontend_alert(browser, org_runtime)
     page = f"/incidents/{ref}"
@@ -97,9 +97,22 @@ def test_status_update_preview_renders_server_side_and_keeps_the_form(
     shown = api.json()
     assert f'<strong id="preview-subject">{escape(shown["subject"])}</strong>' in resp.text
     assert f'<pre id="preview-body">{escape(shown["body"])}</pre>' in resp.text
+    refused = browser.post(f"{page}/updates", {"audience": "public", "template": "initial",
+                                               "body": "Investigating", "action": "post"})
+    assert refused.status_code == 422 and "is not published" in refused.text
+    assert "Investigating</textarea>" in refused.text  # the form keeps what was typed
+    second_browser.login("root")
+    published = second_browser.post(f"{page}/publish", {
+        "title": "Website errors", "component.frontend": "partial_outage",
+        "impact": "major", "body": "Some pages fail to load."})
+    assert published.status_code == 303
+    assert published.headers["location"] == f"{page}?done=published#publish-h"
+    assert "Published to the status page." in second_browser.get(
+        published.headers["location"]).text
     posted = browser.post(f"{page}/updates", {"audience": "public", "template": "initial",
                                               "body": "Investigating", "action": "post"})
     assert posted.status_code == 303
+    assert posted.headers["location"] == f"{page}?done=update#updates-h"
     kinds = [e["kind"] for e in browser.get(f"/api/v1/incidents/{ref}/timeline")
              .json()["events"]]
     assert any("update" in k for k in kinds), kinds

@@ -41,9 +41,9 @@ def _two_p1_incidents(browser: Browser, rt: Runtime) -> None:
     assert browser.post(f"{b}/acknowledge").status_code == 303
     assert browser.post(f"{a}/status", {"status": "monitoring"}).status_code == 303
     clock.advance(timedelta(minutes=50))
-    assert browser.post(f"{a}/resolve", {"summary": "cache warmed"}).status_code == 303
+    assert browser.post(f"{a}/resolve", {"summary": "cache warmed", "confirm": "yes"}).status_code == 303
     clock.advance(timedelta(minutes=60))
-    assert browser.post(f"{b}/resolve", {"summary": "keys rotated"}).status_code == 303
+    assert browser.post(f"{b}/resolve", {"summary": "keys rotated", "confirm": "yes"}).status_code == 303
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -116,9 +116,9 @@ def test_restricted_incidents_do_not_move_the_figures_of_those_who_cannot_see_th
     clock.advance(timedelta(minutes=26))
     second_browser.post(f"{secret}/acknowledge")
     clock.advance(timedelta(minutes=30))
-    browser.post(f"{normal}/resolve", {"summary": "rolled back"})
+    browser.post(f"{normal}/resolve", {"summary": "rolled back", "confirm": "yes"})
     clock.advance(timedelta(hours=4))
-    second_browser.post(f"{secret}/resolve", {"summary": "blocked"})
+    second_browser.post(f"{secret}/resolve", {"summary": "blocked", "confirm": "yes"})
     for name in ("rita", "vic"):
         browser.login(name)
         data = browser.get(f"{TWIN}?months=6").json()

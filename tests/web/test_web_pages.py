@@ -58,10 +58,15 @@ def test_responder_works_an_incident_through_the_forms(browser: Browser) -> None
     steps = [("acknowledge", {}), ("severity", {"severity": "P0", "reason": "all users"}),
              ("roles", {"role": "commander", "user": "alice"}),
              ("status", {"status": "identified"}), ("notes", {"text": "rolled back v42"}),
-             ("resolve", {"summary": "rollback"})]
+             ("resolve", {"summary": "rollback", "confirm": "yes"})]
     for action, data in steps:
+        if action == "resolve":  # a P0 resolve needs a summary and a ticked confirmation
+            unconfirmed = browser.post(f"{page}/resolve", {"summary": "rollback"})
+            assert unconfirmed.status_code == 422
+            assert "needs a resolution summary and the confirmation box" in unconfirmed.text
         resp = browser.post(f"{page}/{action}", data)
         assert resp.status_code == 303, (action, resp.text[:400])
+        assert resp.headers["location"].startswith(f"{page}?done=")  # post/redirect/get
     html = browser.get(page).text
     for text in ("Acknowledged", "Severity P1 → P0 — all users", "alice is now commander",
                  "rolled back v42", "Resolved — rollback"):

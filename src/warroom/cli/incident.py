@@ -152,6 +152,26 @@ def resolve(ref: str, summary: str = typer.Option(""), as_json: bool = JSON) -> 
     _command(ref, "resolve", {"summary": summary}, as_json)
 
 
+@app.command("publish")
+def publish(ref: str,
+            title: str = typer.Option(..., "--title", help="the public title"),
+            component: list[str] = typer.Option(
+                ..., "--component", "-c", help="SERVICE=STATUS, e.g. web=partial_outage "
+                "(operational, degraded_performance, partial_outage, major_outage); repeat"),
+            impact: str = typer.Option(..., "--impact", help="none, minor, major, critical"),
+            body: str = typer.Option("", "--body", help="the first public update's text"),
+            as_json: bool = JSON) -> None:
+    """Publish an incident to the status page (nothing is public before this)."""
+    components: dict[str, str] = {}
+    for item in component:
+        name, sep, status = item.partition("=")
+        if not sep or not name or not status:
+            fail(f"--component {item!r}: write SERVICE=STATUS, e.g. web=partial_outage")
+        components[name.strip()] = status.strip()
+    _command(ref, "publish", {"title": title, "components": components, "impact": impact,
+                              "body": body}, as_json)
+
+
 @app.command("verify")
 def verify(ref: str, as_json: bool = JSON) -> None:
     """Recompute the hash chain; exit 1 naming the first broken event."""

@@ -184,6 +184,17 @@ def cross_check(config: OrgConfig, origins: Origins) -> list[str]:
             problems.append(f"{origins.where(('services', i, 'team'))}: services.{i}.team: "
                             f"unknown team {svc.team!r}; defined teams: "
                             f"{', '.join(sorted(teams)) or 'none'}")
+    levels = [s.key for s in config.severities]
+    for i, svc in enumerate(config.services):
+        for j, key in enumerate(svc.auto_publish):
+            if key not in levels:
+                problems.append(f"{origins.where(('services', i, 'auto_publish', j))}: "
+                                f"services.{i}.auto_publish.{j}: unknown severity {key!r}; "
+                                f"this organisation defines {', '.join(levels)}")
+        if svc.auto_publish and not svc.public:
+            problems.append(f"{origins.where(('services', i, 'auto_publish'))}: services.{i}."
+                            f"auto_publish: {svc.name} is not public; set public: true or "
+                            "remove auto_publish")
     for i, team in enumerate(config.teams):
         for j, member in enumerate(team.members):
             if users and member not in users:

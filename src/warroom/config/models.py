@@ -62,6 +62,13 @@ class ServiceConfig(Strict):
     runbooks: list[str] = []
     public: bool = False
     component_name: str | None = None
+    auto_publish: list[str] = Field(
+        default=[], description="Severities at which an incident on this public service is "
+        "published to the status page at once; by default a person publishes it")
+    public_title: str = Field(
+        default="Issues affecting {component}", max_length=200,
+        description="Public title of an auto-published incident; {component} and "
+        "{severity_name} are filled in")
     probes: list[dict[str, Any]] = []
     maintenance: list[dict[str, Any]] = []
 

@@ -11,6 +11,7 @@ from typing import Any
 from warroom.clock import isoformat, parse_instant
 from warroom.domain.errors import InvalidCommand, InvalidTransition, UnknownValue
 from warroom.domain.events import Event
+from warroom.domain.publication import COMPONENT_STATUSES, IMPACTS, PUBLISHED
 from warroom.domain.severity import SeverityScheme
 
 STATUSES = ("triggered", "acknowledged", "investigating", "identified", "mitigating",
@@ -159,8 +160,18 @@ class Close:
     pass
 
 
+@dataclass(frozen=True)
+class Publish:
+    """Show the incident on the public status page (again, with new details)."""
+
+    title: str
+    components: tuple[tuple[str, str], ...]  # (service, component status)
+    impact: str
+    body: str = ""
+
+
 Command = (Declare | Acknowledge | SetStatus | SetSeverity | SetType | AssignRole | UnassignRole
-           | AddResponder | AddNote | SetImpact | Resolve | Reopen | Close)
+           | AddResponder | AddNote | SetImpact | Resolve | Reopen | Close | Publish)
 
 
 @dataclass(frozen=True)
@@ -278,7 +289,31 @@ def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
             if status != "resolved":
                 raise InvalidTransition("close", status, allowed_next(status))
             return [Draft("closed")]
+        case Publish():
+            return [_decide_publish(state, command)]
     raise InvalidCommand(f"unknown command {type(command).__name__}")
+
+
+def _decide_publish(state: IncidentState, cmd: Publish) -> Draft:
+    if state.visibility == "restricted":
+        raise InvalidCommand("restricted incidents are never published; nothing about them "
+                             "reaches the status page")
+    if state.is_drill:
+        raise InvalidCommand("drills are never published to the status page")
+    title = _nonblank("public title", cmd.title, 200)
+    if not cmd.components:
+        raise InvalidCommand("components: name at least one affected component, e.g. "
+                             f"{(state.services or ('web',))[0]}=partial_outage")
+    components: dict[str, str] = {}
+    for service, component_status in cmd.components:
+        if service not in state.services:
+            raise InvalidCommand(f"components: {service!r} is not a service of this incident; "
+                                 f"it affects {', '.join(state.services) or 'no service'}")
+        _check("component status", component_status, COMPONENT_STATUSES)
+        components[service] = component_status
+    _check("impact", cmd.impact, IMPACTS)
+    return Draft(PUBLISHED, {"title": title, "components": components, "impact": cmd.impact,
+                             "body": cmd.body.strip()[:5000]})
 
 
 def _decide_declare(cmd: Declare, vocab: Vocabulary, now: datetime) -> Draft:

@@ -3,6 +3,7 @@ reminding the commander and comms lead when one falls due, and recording a misse
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from warroom.paging.escalator import append
 from warroom.paging.messages import incident_context, message, render
 from warroom.services.incidents import IncidentService
 from warroom.services.principal import Principal, require
-from warroom.store import db
+from warroom.store import db, publications
 from warroom.store import incidents as incident_store
 from warroom.store import paging as store
 from warroom.store.paging import PagingState
@@ -71,6 +72,9 @@ def render_update(found: PagingDirectory, incident: dom.IncidentState,
         raise InvalidCommand(f"unknown audience {audience!r}; use one of "
                              f"{', '.join(AUDIENCES)}")
     name = message_template_name(phase, audience)
+    if audience != "internal":  # customers read Statuspage's words, never "Acknowledged"
+        incident = dataclasses.replace(incident, status=dom.STATUSPAGE_STATUS.get(
+            incident.status, incident.status))
     if text is None:
         return render(found, name, incident, state, now, body)
     try:
@@ -94,6 +98,8 @@ def post_update(runtime: Runtime, principal: Principal | None, ref: str,
     who = require(principal, "responder", "posting a status update")
     service = IncidentService(runtime)
     incident = service.get(who, ref)
+    if request.audience == "public":
+        _check_public(runtime, incident)
     if request.status and request.status != incident.status:
         command: dom.Command = dom.Resolve(request.body or "") \
             if request.status == "resolved" else dom.SetStatus(request.status)
@@ -113,15 +119,33 @@ def post_update(runtime: Runtime, principal: Principal | None, ref: str,
     return result.incident, result.events
 
 
+def _check_public(runtime: Runtime, incident: dom.IncidentState) -> None:
+    """Public updates go out only for published incidents (never restricted ones)."""
+    if incident.visibility != "normal":
+        raise InvalidCommand("audience: a restricted incident never gets public updates; "
+                             "use the internal or customer audience")
+    with db.read(runtime.engine) as conn:
+        published = publications.current(conn, incident.id)
+    if published is None:
+        raise InvalidCommand(f"audience: {incident.human_id} is not published, so nothing "
+                             "about it is public yet; publish it first (console: Publish, "
+                             f"CLI: warroom incident publish {incident.human_id}, API: POST "
+                             f"/api/v1/incidents/{incident.human_id}/publish)")
+
+
 def on_update_posted(conn: sa.Connection, runtime: Runtime, incident: dom.IncidentState,
                      state: PagingState, event: Event) -> None:
     found = directory(runtime)
     audience: Audience = event.data.get("audience", "internal")
+    # Defence in depth: post_update refuses these already; an unpublished or restricted
+    # incident's public update reaches no channel.
+    blocked = audience == "public" and (incident.visibility != "normal" or
+                                        publications.current(conn, incident.id) is None)
     rendered = RenderedMessage(str(event.data.get("subject", "")),
                                str(event.data.get("rendered", "")))
     msg = message(f"update:{incident.id}:{event.seq}", "update", incident, rendered, state,
                   found, audience=audience)
-    for channel in found.incident_channels(incident, audience):
+    for channel in [] if blocked else found.incident_channels(incident, audience):
         outbox.enqueue(conn, message=msg, channel=channel, now=event.at)
     state.update_seq += 1
     state.last_update_at = event.at

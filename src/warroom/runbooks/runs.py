@@ -356,12 +356,10 @@ class RunService:
                                  "person carries out; mark it done with a note instead")
         return self.execute(run, runbook, step, dict(params or {}), who.name, retry=retry)
 
-    def execute(self, run: RunRecord, runbook: Runbook, step: Step, given: dict[str, str],
-                actor: str, *, retry: bool = False,
-                extra: Mapping[str, Any] | None = None) -> StepState:
-        """Run one step now (no permission check: callers check, or are the engine)."""
-        reg = self.registry
-        mode = reg.settings.mode()
+    def planned(self, run: RunRecord, runbook: Runbook, step: Step, given: Mapping[str, str]
+                ) -> tuple[dict[str, str], dict[str, str], str]:
+        """The parameter values, the same with secrets hidden, and the command, request or
+        query the step would run now: what Run executes and what the console shows first."""
         with db.read(self.rt.engine) as conn:
             alerts: list[AlertFacts] = (incident_alerts(conn, run.incident_id)
                                         if run.incident_id else [])
@@ -372,6 +370,15 @@ class RunService:
             rendered = preview(step, shown)
         except RenderError as exc:
             raise InvalidCommand(f"step {step.id!r} cannot be rendered: {exc}") from exc
+        return values, shown, rendered
+
+    def execute(self, run: RunRecord, runbook: Runbook, step: Step, given: dict[str, str],
+                actor: str, *, retry: bool = False,
+                extra: Mapping[str, Any] | None = None) -> StepState:
+        """Run one step now (no permission check: callers check, or are the engine)."""
+        reg = self.registry
+        mode = reg.settings.mode()
+        values, _, rendered = self.planned(run, runbook, step, given)
         refuse_nested(runbook, step)
         committed = Committed()
         with self.rt.engine.begin() as conn:

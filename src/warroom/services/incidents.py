@@ -9,6 +9,7 @@ from typing import Any
 from warroom.domain import incident as dom
 from warroom.domain.errors import NotFound, PermissionDenied
 from warroom.domain.events import ChainBreak, Event, verify_chain
+from warroom.domain.publication import default_component_status, default_impact, fill_title
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
 from warroom.store import db
@@ -23,7 +24,9 @@ COMMAND_ROLES: dict[type, str] = {
     dom.SetType: "responder", dom.AssignRole: "responder", dom.UnassignRole: "responder",
     dom.AddResponder: "responder", dom.AddNote: "responder", dom.SetImpact: "responder",
     dom.Resolve: "responder", dom.Reopen: "commander", dom.Close: "commander",
+    dom.Publish: "commander",
 }
+AUTO_PUBLISHER = "warroom:auto-publish"  # never a person: the service's config published it
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class IncidentService:
                 self._check_role_authority(c, who, state, followup)
                 state, added = store.append(c, incident_id, state, more, actor or who.name, now)
                 events += added
+            publish = self._auto_publish(state)
+            if publish is not None:
+                more = dom.decide(state, publish, self.rt.vocab, now)
+                state, added = store.append(c, incident_id, state, more, AUTO_PUBLISHER, now)
+                events += added
             self._in_transaction(c, state, events)
             return CommandResult(state, events)
 
@@ -85,6 +93,23 @@ class IncidentService:
             result = run(c)
         self._after_commit(result.incident, result.events)
         return result
+
+    def _auto_publish(self, state: dom.IncidentState) -> dom.Publish | None:
+        """The services' `auto_publish` policy: publish at once at the chosen severities."""
+        if state.visibility != "normal" or state.is_drill:
+            return None
+        chosen = [s for s in self.rt.config.services if s.name in state.services and s.public
+                  and state.severity in s.auto_publish]
+        if not chosen:
+            return None
+        rank = self.rt.vocab.scheme.keys().index(state.severity)
+        level = self.rt.vocab.scheme.get(state.severity)
+        names = {"component": ", ".join(s.component_name or s.name for s in chosen),
+                 "severity_name": level.name if level else state.severity}
+        return dom.Publish(
+            title=fill_title(chosen[0].public_title, names) or "Service disruption",
+            components=tuple((s.name, default_component_status(rank)) for s in chosen),
+            impact=default_impact(rank))
 
     def execute(self, principal: Principal | None, ref: str, command: dom.Command,
                 actor: str | None = None) -> CommandResult:

@@ -1,8 +1,9 @@
-"""What the public status page shows, derived purely from public incidents and config.
+"""What the public status page shows, derived purely from published incidents and config.
 
-Only normal-visibility, non-drill incidents that affect a public service ever reach this
-module's inputs. Incident updates are public by construction: `update_posted` events with
-`audience: public`, plus fixed sentences for status changes (never notes or reasons).
+Only normal-visibility, non-drill incidents that affect a public service and that someone
+published ever reach this module's inputs. Nothing before the first `published` event is
+shown. After it, updates are the publications themselves, `update_posted` events with
+`audience: public`, and fixed sentences for status changes (never notes or reasons).
 """
 
 from __future__ import annotations
@@ -15,12 +16,18 @@ from typing import Any
 from warroom.clock import parse_instant, utc
 from warroom.domain.events import Event
 from warroom.domain.incident import STATUSPAGE_STATUS
+from warroom.domain.publication import (
+    PUBLISHED,
+    Publication,
+    default_component_status,
+    default_impact,
+)
 
 COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage",
                       "under_maintenance")
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
 IMPACTS = ("none", "minor", "major", "critical")
-INDICATORS = ("none", "minor", "major", "critical")
+INDICATORS = ("none", "minor", "major", "critical", "maintenance")
 # How much of an incident's time counts as downtime in the uptime figure, by component status.
 DOWNTIME_WEIGHT = {"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}
 _STATUS_ORDER = {s: i for i, s in enumerate(("operational", "under_maintenance",
@@ -34,18 +41,20 @@ GENERIC_BODY = {
 }
 
 
-def component_status_for(severity_rank: int) -> str:
-    """The most severe level is a major outage, the next a partial one, the rest degradation."""
-    return ("major_outage", "partial_outage")[severity_rank] if severity_rank < 2 \
-        else "degraded_performance"
-
-
-def impact_for(severity_rank: int) -> str:
-    return ("critical", "major")[severity_rank] if severity_rank < 2 else "minor"
+# What the publish dialog suggests, and what uptime assumes for a component left unnamed.
+component_status_for = default_component_status
+impact_for = default_impact
 
 
 def worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=lambda s: _STATUS_ORDER[s], default="operational")
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    component: str
+    old_status: str
+    new_status: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,11 @@ class PublicUpdate:
     status: str  # a Statuspage incident status
     body: str
     at: datetime
-    components: tuple[str, ...] = ()
+    changes: tuple[ComponentChange, ...] = ()  # only components whose status moved
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return tuple(c.component for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -62,9 +75,9 @@ class PublicIncident:
     id: str
     name: str
     status: str
-    severity_rank: int
-    components: tuple[str, ...]
-    created_at: datetime
+    impact: str
+    components: tuple[tuple[str, str], ...]  # (service, status it has now)
+    created_at: datetime  # when it was first published
     updated_at: datetime
     started_at: datetime
     monitoring_at: datetime | None
@@ -72,12 +85,11 @@ class PublicIncident:
     updates: tuple[PublicUpdate, ...]  # newest first
 
     @property
-    def impact(self) -> str:
-        return impact_for(self.severity_rank)
+    def component_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.components)
 
-    @property
-    def component_status(self) -> str:
-        return "operational" if self.resolved else component_status_for(self.severity_rank)
+    def status_of(self, component: str) -> str | None:
+        return dict(self.components).get(component)
 
     @property
     def resolved(self) -> bool:
@@ -92,11 +104,19 @@ class Maintenance:
     starts: datetime
     ends: datetime
     components: tuple[str, ...]
+    created_at: datetime | None = None  # first shown on the page (store: kv)
 
     def status(self, now: datetime) -> str:
         if now < self.starts:
             return "scheduled"
         return "in_progress" if now < self.ends else "completed"
+
+    def transitions(self, now: datetime) -> list[tuple[str, datetime]]:
+        """(status, instant) of each step that has happened, oldest first."""
+        steps = [("scheduled", self.created_at or self.starts)]
+        steps += [(s, at) for s, at in (("in_progress", self.starts), ("completed", self.ends))
+                  if at <= now]
+        return steps
 
 
 @dataclass(frozen=True)
@@ -106,7 +126,8 @@ class Component:
     description: str
     position: int
     status: str
-    updated_at: datetime
+    created_at: datetime
+    updated_at: datetime  # its last status change, or created_at
 
 
 @dataclass(frozen=True)
@@ -136,6 +157,7 @@ class IncidentRow:
     started_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    published: Publication | None = None
 
 
 @dataclass(frozen=True)
@@ -160,9 +182,12 @@ class StatusPage:
 
     @property
     def updated_at(self) -> datetime:
+        """The last change anyone could see: a component, an incident update or a
+        maintenance step; without any, when the page first showed its components."""
         stamps = [c.updated_at for c in self.components]
         stamps += [i.updated_at for i in self.incidents]
-        return max(stamps, default=self.now)
+        stamps += [m.transitions(self.now)[-1][1] for m in self.maintenances]
+        return max((s for s in stamps if s <= self.now), default=self.now)
 
     @property
     def unresolved(self) -> list[PublicIncident]:
@@ -171,16 +196,17 @@ class StatusPage:
     @property
     def indicator(self) -> str:
         impacts = [IMPACTS.index(i.impact) for i in self.unresolved]
-        return INDICATORS[max(impacts, default=0)]
+        worst_impact = INDICATORS[max(impacts, default=0)]
+        if worst_impact == "none" and any(c.status == "under_maintenance"
+                                          for c in self.components):
+            return "maintenance"
+        return worst_impact
 
     @property
     def description(self) -> str:
-        if self.indicator == "none" and any(c.status == "under_maintenance"
-                                            for c in self.components):
-            return "Service Under Maintenance"
         return {"none": "All Systems Operational", "minor": "Minor Service Outage",
-                "major": "Partial System Outage", "critical": "Major System Outage"}[
-            self.indicator]
+                "major": "Partial System Outage", "critical": "Major System Outage",
+                "maintenance": "Service Under Maintenance"}[self.indicator]
 
     def active_maintenances(self) -> list[Maintenance]:
         return [m for m in self.maintenances if m.status(self.now) == "in_progress"]
@@ -190,34 +216,69 @@ class StatusPage:
 
 
 def public_updates(incident_id: str, events: Sequence[Event],
-                   components: tuple[str, ...]) -> tuple[PublicUpdate, ...]:
-    """Updates a customer may read: posted public updates and fixed status-change sentences."""
+                   components: Iterable[str]) -> tuple[PublicUpdate, ...]:
+    """Updates a customer may read, from the first publication on: each publication, posted
+    public updates, and fixed sentences for status changes. A public update posted together
+    with a status change is one update, as a reader would expect."""
+    shown_components = set(components)
     updates: list[PublicUpdate] = []
-    shown = None
+    shown: str | None = None  # the public status last shown
+    current = "investigating"  # the public status now, shown or not
+    resolved = False
+    statuses: dict[str, str] = {}  # component statuses last shown
+    published: dict[str, str] = {}  # component statuses the last publication chose
+    merge_with: PublicUpdate | None = None  # a generic status-change update at this instant
     for event in events:
-        status = None
-        body = ""
-        if event.kind == "update_posted":
+        target = _status_target(event)
+        if target is not None:
+            current = target
+            resolved = target == "resolved"
+        if event.kind == PUBLISHED:
+            published = {c: s for c, s in dict(event.data.get("components") or {}).items()
+                         if c in shown_components}
+            status = current
+            body = str(event.data.get("body") or "")
+        elif not published:
+            continue  # nothing is public before the first publication
+        elif event.kind == "update_posted":
             if event.data.get("audience") != "public":
                 continue
-            status = _public_status(event.data.get("status")) or shown or "investigating"
+            status = _public_status(event.data.get("status")) or shown or current
             body = str(event.data.get("body") or event.data.get("text") or "")
-        elif event.kind == "declared":
-            status = "investigating"
-        elif event.kind in ("status_changed", "resolved", "reopened", "closed",
-                            "acknowledged"):
-            target = {"resolved": "resolved", "closed": "resolved",
-                      "reopened": "investigating", "acknowledged": "investigating"}.get(
-                event.kind) or STATUSPAGE_STATUS.get(str(event.data.get("to")))
-            if target is None or target == shown:
-                continue
-            status = target
-        if status is None:
+        elif target is not None and target != shown:
+            status, body = target, ""
+        else:
             continue
+        wanted = {c: "operational" for c in published} if resolved else dict(published)
+        changes = tuple(ComponentChange(c, statuses.get(c, "operational"), wanted[c])
+                        for c in sorted(wanted) if statuses.get(c, "operational") != wanted[c])
+        update = PublicUpdate(f"{incident_id}-{event.seq}", status,
+                              body or GENERIC_BODY.get(status, GENERIC_BODY["investigating"]),
+                              event.at, changes)
+        if merge_with is not None and event.kind == "update_posted" \
+                and merge_with.at == event.at and merge_with.status == status:
+            updates[-1] = PublicUpdate(merge_with.id, status, update.body, event.at,
+                                       merge_with.changes + changes)
+            merge_with = None
+        else:
+            updates.append(update)
+            merge_with = update if event.kind not in (PUBLISHED, "update_posted") else None
         shown = status
-        updates.append(PublicUpdate(f"{incident_id}-{event.seq}", status,
-                                    body or GENERIC_BODY[status], event.at, components))
+        statuses.update(wanted)
     return tuple(reversed(updates))
+
+
+def _status_target(event: Event) -> str | None:
+    """The public status an event moves the incident to, if it moves it."""
+    if event.kind == "declared":
+        return "investigating"
+    if event.kind in ("resolved", "closed"):
+        return "resolved"
+    if event.kind in ("reopened", "acknowledged"):
+        return "investigating"
+    if event.kind == "status_changed":
+        return STATUSPAGE_STATUS.get(str(event.data.get("to")))
+    return None
 
 
 def _public_status(value: Any) -> str | None:
@@ -228,13 +289,19 @@ def _public_status(value: Any) -> str | None:
 
 def public_incident(row: IncidentRow, events: Sequence[Event],
                     component_names: dict[str, str]) -> PublicIncident:
-    components = tuple(s for s in row.services if s in component_names)
-    updates = public_updates(row.human_id, events, components)
+    """`row` must be published (`row.published`); its public face comes from that."""
+    pub = row.published
+    if pub is None:
+        raise ValueError(f"{row.human_id} is not published")
+    updates = public_updates(row.human_id, events, component_names)
+    resolved = STATUSPAGE_STATUS[row.status] == "resolved"
+    components = tuple((c, "operational" if resolved else s) for c, s in pub.components
+                       if c in component_names)
     monitoring = next((u.at for u in reversed(updates) if u.status == "monitoring"), None)
     return PublicIncident(
-        id=row.human_id, name=row.title, status=STATUSPAGE_STATUS[row.status],
-        severity_rank=row.severity_rank, components=components, created_at=row.declared_at,
-        updated_at=updates[0].at if updates else row.updated_at, started_at=row.started_at,
+        id=row.human_id, name=pub.title, status=STATUSPAGE_STATUS[row.status],
+        impact=pub.impact, components=components, created_at=pub.published_at,
+        updated_at=updates[0].at if updates else pub.updated_at, started_at=row.started_at,
         monitoring_at=monitoring, resolved_at=row.resolved_at, updates=updates)
 
 
@@ -248,7 +315,10 @@ def uptime(rows: Sequence[IncidentRow], service: str, now: datetime,
     for row in rows:
         if service not in row.services:
             continue
-        status = component_status_for(row.severity_rank)
+        chosen = row.published.status_of(service) if row.published else None
+        status = chosen or component_status_for(row.severity_rank)
+        if status == "operational":
+            continue
         start, end = max(row.started_at, origin), min(row.resolved_at or now, now)
         if end <= start:
             continue
@@ -269,17 +339,22 @@ def uptime(rows: Sequence[IncidentRow], service: str, now: datetime,
 
 def components_now(services: Sequence[PublicService], incidents: Sequence[PublicIncident],
                    maintenances: Sequence[Maintenance], now: datetime,
-                   since: datetime) -> list[Component]:
+                   created: dict[str, datetime]) -> list[Component]:
+    """Each component's status now, and when it last changed: a published update that moved
+    it, or a maintenance window starting or ending; created_at when nothing has."""
     result = []
     for svc in services:
-        touching = [i for i in incidents if svc.name in i.components]
-        statuses = [i.component_status for i in touching]
-        if any(svc.name in m.components and m.status(now) == "in_progress"
-               for m in maintenances):
-            statuses.append("under_maintenance")
-        stamps = [i.updated_at for i in touching]
+        statuses = [s for i in incidents if (s := i.status_of(svc.name))]
+        changes = [u.at for i in incidents for u in i.updates if svc.name in u.components]
+        for m in maintenances:
+            if svc.name in m.components:
+                changes += [at for s, at in m.transitions(now) if s != "scheduled"]
+                if m.status(now) == "in_progress":
+                    statuses.append("under_maintenance")
+        born = created.get(svc.name, now)
         result.append(Component(svc.name, svc.component_name, svc.description, svc.position,
-                                worst(statuses), max(stamps, default=since)))
+                                worst(statuses), born,
+                                max((c for c in changes if born <= c <= now), default=born)))
     return result
 
 

@@ -29,7 +29,7 @@ def status_json(page: StatusPage) -> dict[str, Any]:
 
 
 def component_json(page: StatusPage, c: Component) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "status": c.status, "created_at": _ts(c.updated_at),
+    return {"id": c.id, "name": c.name, "status": c.status, "created_at": _ts(c.created_at),
             "updated_at": _ts(c.updated_at), "position": c.position,
             "description": c.description or None, "showcase": True, "start_date": None,
             "group_id": None, "page_id": page.page_id, "group": False,
@@ -41,11 +41,13 @@ def _components_of(page: StatusPage, names: tuple[str, ...]) -> list[dict[str, A
 
 
 def update_json(page: StatusPage, incident_id: str, u: PublicUpdate) -> dict[str, Any]:
+    names = {c.id: c.name for c in page.components}
     return {"id": u.id, "status": u.status, "body": u.body, "incident_id": incident_id,
             "created_at": _ts(u.at), "updated_at": _ts(u.at), "display_at": _ts(u.at),
             "affected_components": [
-                {"code": c["id"], "name": c["name"], "old_status": c["status"],
-                 "new_status": c["status"]} for c in _components_of(page, u.components)],
+                {"code": c.component, "name": names.get(c.component, c.component),
+                 "old_status": c.old_status, "new_status": c.new_status}
+                for c in u.changes],
             "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
 
 
@@ -56,21 +58,34 @@ def incident_json(page: StatusPage, i: PublicIncident) -> dict[str, Any]:
             "shortlink": f"{page.url}/incidents/{i.id}", "started_at": _ts(i.started_at),
             "page_id": page.page_id,
             "incident_updates": [update_json(page, i.id, u) for u in i.updates],
-            "components": _components_of(page, i.components)}
+            "components": _components_of(page, i.component_names)}
+
+
+MAINTENANCE_BODY = {"scheduled": "{body}", "in_progress": "Scheduled maintenance is currently "
+                    "in progress.", "completed": "The scheduled maintenance has been completed."}
 
 
 def maintenance_json(page: StatusPage, m: Maintenance) -> dict[str, Any]:
     status = m.status(page.now)
-    update: dict[str, Any] = {"id": f"{m.id}-1", "status": status, "body": m.description or m.name,
-              "incident_id": m.id, "created_at": _ts(m.starts), "updated_at": _ts(m.starts),
-              "display_at": _ts(m.starts), "affected_components": [],
-              "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
-    return {"id": m.id, "name": m.name, "status": status, "created_at": _ts(m.starts),
-            "updated_at": _ts(m.starts), "monitoring_at": None,
+    steps = m.transitions(page.now)
+    updates: list[dict[str, Any]] = [
+        {"id": f"{m.id}-{n}", "status": step,
+         "body": MAINTENANCE_BODY[step].format(body=m.description or m.name),
+         "incident_id": m.id, "created_at": _ts(at), "updated_at": _ts(at),
+         "display_at": _ts(at), "affected_components": [
+             {"code": c.id, "name": c.name,
+              "old_status": "under_maintenance" if step == "completed" else "operational",
+              "new_status": "under_maintenance" if step == "in_progress" else "operational"}
+             for c in page.components if c.id in m.components] if step != "scheduled" else [],
+         "deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
+        for n, (step, at) in reversed(list(enumerate(steps, start=1)))]
+    return {"id": m.id, "name": m.name, "status": status,
+            "created_at": _ts(m.created_at or m.starts), "updated_at": _ts(steps[-1][1]),
+            "monitoring_at": None,
             "resolved_at": _ts(m.ends) if status == "completed" else None,
             "impact": "maintenance", "shortlink": f"{page.url}#maintenance-{m.id}",
             "started_at": _ts(m.starts), "page_id": page.page_id,
-            "incident_updates": [update], "components": _components_of(page, m.components),
+            "incident_updates": updates, "components": _components_of(page, m.components),
             "scheduled_for": _ts(m.starts), "scheduled_until": _ts(m.ends)}
 
 

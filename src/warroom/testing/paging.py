@@ -92,7 +92,8 @@ def write_paging_config(directory: Path, http_url: str, smtp_port: int, *,
         else:
             config[key] = value
     path = directory / "org.yaml"
-    path.write_text(json.dumps(config, indent=1))  # JSON is YAML
+    # `{http_url}` in `extra` names the local receiver, whose port is known only now.
+    path.write_text(json.dumps(config, indent=1).replace("{http_url}", http_url))  # JSON is YAML
     return path
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 
 from fastapi import FastAPI, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from warroom.api.deps import principal
@@ -47,6 +47,10 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     """Add the console to the app; call after the API's own error handlers are installed."""
     live_broadcaster(runtime)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # browsers ask for it even with <link rel=icon>
+        return RedirectResponse("/static/favicon.svg", status_code=308)
     for router in ROUTERS:
         app.include_router(router)
     api_handler = app.exception_handlers[DomainError]

@@ -22,7 +22,7 @@ from warroom.runbooks.approvals import ApprovalService
 from warroom.runbooks.attachments import AttachmentService
 from warroom.runbooks.runs import RunService
 from warroom.services.principal import Principal
-from warroom.web.incidents import _incident
+from warroom.web.incidents import _incident, done
 from warroom.web.session import FormUser
 
 router = APIRouter(include_in_schema=False)
@@ -78,18 +78,18 @@ def panels(svc: Services, who: Principal, ref: str) -> dict[str, Any]:
     }
 
 
-def _back(ref: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/incidents/{ref}{anchor}", status_code=303)
+def _back(ref: str, anchor: str = "", key: str = "") -> RedirectResponse:
+    return done(f"/incidents/{ref}", key, anchor)
 
 
 def _do(request: Request, svc: Services, who: Principal, ref: str, anchor: str,
-        action: Any, *args: Any) -> Response:
+        action: Any, *args: Any, key: str = "") -> Response:
     """Run one service call; a refusal re-renders the page with the service's own words."""
     try:
         action(*args)
     except DomainError as exc:
         return _incident(request, svc, who, ref, exc.detail, exc.status_code)
-    return _back(ref, anchor)
+    return _back(ref, anchor, key)
 
 
 @router.post("/incidents/{ref}/updates")
@@ -112,28 +112,28 @@ def post_status_update(request: Request, ref: str, svc: Svc, who: FormUser,
     except DomainError as exc:
         return _incident(request, svc, who, ref, exc.detail, exc.status_code,
                          {"update": values})
-    return _back(ref, "#updates-h")
+    return _back(ref, "#updates-h", "update")
 
 
 @router.post("/incidents/{ref}/escalate")
 def escalate_now(request: Request, ref: str, svc: Svc, who: FormUser,
                  reason: Text = "") -> Response:
     return _do(request, svc, who, ref, "", commands.escalate_now, svc.runtime, who, ref,
-               reason.strip())
+               reason.strip(), key="escalated")
 
 
 @router.post("/incidents/{ref}/runbooks")
 def attach_runbook(request: Request, ref: str, svc: Svc, who: FormUser,
                    runbook: Text = "") -> Response:
     return _do(request, svc, who, ref, "#runbooks-h", AttachmentService(svc.runtime).attach,
-               who, ref, runbook)
+               who, ref, runbook, key="attached")
 
 
 @router.post("/incidents/{ref}/runs")
 def start_run(request: Request, ref: str, svc: Svc, who: FormUser,
               runbook: Text = "") -> Response:
     return _do(request, svc, who, ref, "#runbooks-h", RunService(svc.runtime).start, who,
-               runbook, ref, {})
+               runbook, ref, {}, key="run_started")
 
 
 @router.post("/incidents/{ref}/runs/{run_id}/steps/{step_id}/{verb}")
@@ -142,19 +142,21 @@ def step_action(request: Request, ref: str, run_id: str, step_id: str, verb: str
     runs = RunService(svc.runtime)
     anchor = f"#step-{run_id}-{step_id}"
     if verb == "run":
-        return _do(request, svc, who, ref, anchor, runs.run_step, who, run_id, step_id, {})
+        return _do(request, svc, who, ref, anchor, runs.run_step, who, run_id, step_id, {},
+                   key="step_run")
     if verb == "retry":
         return _do(request, svc, who, ref, anchor, runs.run_step, who, run_id, step_id, {},
-                   True)
+                   True, key="step_retry")
     if verb == "done":
         return _do(request, svc, who, ref, anchor, runs.mark_done, who, run_id, step_id,
-                   note.strip() or "done by hand from the console")
+                   note.strip() or "done by hand from the console", key="step_done")
     if verb == "skip":
         return _do(request, svc, who, ref, anchor, runs.skip, who, run_id, step_id,
-                   reason.strip())
+                   reason.strip(), key="step_skip")
     if verb == "approval":
         return _do(request, svc, who, ref, anchor, ApprovalService(svc.runtime).request,
-                   who, run_id, step_id, reason.strip() or "requested from the console")
+                   who, run_id, step_id, reason.strip() or "requested from the console",
+                   key="step_approval")
     return _incident(request, svc, who, ref, f"unknown step action {verb!r}; use run, "
                      "retry, done, skip or approval", 404)
 
@@ -165,9 +167,9 @@ def decide(request: Request, ref: str, request_id: str, verb: str, svc: Svc, who
     approvals = ApprovalService(svc.runtime)
     if verb == "approve":
         return _do(request, svc, who, ref, "#runbooks-h", approvals.approve, who, request_id,
-                   reason.strip())
+                   reason.strip(), key="approved")
     if verb == "deny":
         return _do(request, svc, who, ref, "#runbooks-h", approvals.deny, who, request_id,
-                   reason.strip())
+                   reason.strip(), key="denied")
     return _incident(request, svc, who, ref, f"unknown decision {verb!r}; use approve or "
                      "deny", 404)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from warroom.api.deps import Services, services
@@ -14,7 +15,10 @@ from warroom.domain import incident as dom
 from warroom.domain.errors import DomainError, InvalidCommand
 from warroom.domain.incident import ACTIVE_STATUSES, STATUSES
 from warroom.services.principal import Principal
+from warroom.status.publishing import PublishRequest
+from warroom.status.publishing import publish as publish_incident
 from warroom.store.incidents import COUNT_CAP, IncidentFilter
+from warroom.web import incident_view as view
 from warroom.web.session import FormUser, PageUser
 from warroom.web.templating import render
 from warroom.web.timeline import timeline_rows
@@ -97,8 +101,19 @@ def _incident(request: Request, svc: Svc, who: Principal, ref: str, error: str,
     state, events = svc.incidents.timeline(who, ref)
     runtime = svc.runtime
     data = incident_json(state, runtime.vocab.scheme, runtime.clock.now())
+    found = panels(svc, who, state.human_id)
+    view.plan_runs(svc, who, found["runs"])
+    run, step_id = view.current_run(found["runs"])
+    rank = view.severity_rank(svc, state.severity)
     return render(request, "incident.html", {
-        **panels(svc, who, state.human_id), "update": {}, "preview": None, **(extra or {}),
+        **found, "update": {}, "preview": None, **(extra or {}),
+        "current_run": run, "current_step": step_id, "mode": view.execution_mode(svc),
+        "paging": view.paging_state(events, found["escalation"]),
+        "publication": view.publication_panel(svc, who, state),
+        "approval_commands": view.approval_commands(events),
+        "careful_resolve": rank < view.CAREFUL_RESOLVE_RANKS,
+        "update_fills": view.update_fills(state),
+        "open_reverts": view.open_reverts(svc, state.id),
         "incident": data, "timeline": timeline_rows(events), "error": error,
         "roles": runtime.vocab.roles, "users": [u.name for u in svc.users.list(who)],
         "can_act": who.at_least("responder"), "can_reopen": who.at_least("commander"),
@@ -106,20 +121,50 @@ def _incident(request: Request, svc: Svc, who: Principal, ref: str, error: str,
     }, who, status_code=status_code)
 
 
+DONE = {dom.Acknowledge: "acknowledged", dom.SetStatus: "status", dom.SetSeverity: "severity",
+        dom.AssignRole: "role", dom.UnassignRole: "role", dom.AddNote: "note",
+        dom.Resolve: "resolved", dom.Reopen: "reopened", dom.Publish: "published"}
+
+
 def _act(request: Request, svc: Svc, who: Principal, ref: str,
-         command: dom.Command) -> Response:
+         command: dom.Command, back: str = "") -> Response:
     try:
         result = svc.incidents.execute(who, ref, command)
     except DomainError as exc:
         if exc.status_code == 404:
             raise
         return _incident(request, svc, who, ref, exc.detail, exc.status_code)
-    return RedirectResponse(f"/incidents/{result.incident.human_id}", status_code=303)
+    return done(back or f"/incidents/{result.incident.human_id}", DONE.get(type(command), ""))
+
+
+def done(path: str, key: str, anchor: str = "") -> RedirectResponse:
+    """Post/redirect/get: a reload shows the result and never repeats the action."""
+    sep = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{sep}done={key}{anchor}" if key else f"{path}{anchor}",
+                            status_code=303)
+
+
+def _back_to(request: Request, fallback: str) -> str:
+    """Row actions on lists return to the list they came from (same origin paths only)."""
+    value = str(request.query_params.get("back", ""))
+    return value if value.startswith("/") and not value.startswith("//") else fallback
 
 
 @router.post("/incidents/{ref}/acknowledge")
 def acknowledge(request: Request, ref: str, svc: Svc, who: FormUser) -> Response:
-    return _act(request, svc, who, ref, dom.Acknowledge())
+    return _act(request, svc, who, ref, dom.Acknowledge(), _back_to(request, ""))
+
+
+@router.post("/incidents/{ref}/assign-me")
+def assign_me(request: Request, ref: str, svc: Svc, who: FormUser) -> Response:
+    """Row action: take the commander role if nobody holds it, else join as responder."""
+    state = svc.incidents.get(who, ref)
+    command: dom.Command = dom.AssignRole("commander", who.name) \
+        if "commander" not in state.role_map() else dom.AddResponder(who.name)
+    response = _act(request, svc, who, ref, command, _back_to(request, ""))
+    if response.status_code == 303:
+        return done(_back_to(request, f"/incidents/{state.human_id}"), "assigned")
+    return response
 
 
 @router.post("/incidents/{ref}/status")
@@ -148,8 +193,37 @@ def add_note(request: Request, ref: str, svc: Svc, who: FormUser, text: Text = "
 
 @router.post("/incidents/{ref}/resolve")
 def resolve(request: Request, ref: str, svc: Svc, who: FormUser,
-            summary: Text = "") -> Response:
-    return _act(request, svc, who, ref, dom.Resolve(summary))
+            summary: Text = "", confirm: Text = "") -> Response:
+    """P0/P1 (the two most severe levels) need a summary and a ticked confirmation."""
+    state = svc.incidents.get(who, ref)
+    careful = view.severity_rank(svc, state.severity) < view.CAREFUL_RESOLVE_RANKS
+    if careful and (not summary.strip() or confirm != "yes"):
+        return _incident(request, svc, who, ref, f"resolving a {state.severity} needs a "
+                         "resolution summary and the confirmation box ticked", 422)
+    return _act(request, svc, who, ref, dom.Resolve(summary), _back_to(request, ""))
+
+
+@router.post("/incidents/{ref}/publish")
+async def publish(request: Request, ref: str, svc: Svc, who: FormUser) -> Response:
+    """The publish dialog: title, impact, body, and `component.<service>` statuses."""
+    form = await request.form()
+    fields = {k: str(v) for k, v in form.multi_items()}
+    return await run_in_threadpool(_publish, request, svc, who, ref, fields)
+
+
+def _publish(request: Request, svc: Services, who: Principal, ref: str,
+             fields: dict[str, str]) -> Response:
+    components = {k.removeprefix("component."): v for k, v in fields.items()
+                  if k.startswith("component.") and v and v != "unaffected"}
+    try:
+        result = publish_incident(svc.runtime, who, ref, PublishRequest(
+            fields.get("title", "").strip(), components, fields.get("impact", ""),
+            fields.get("body", "")))
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return _incident(request, svc, who, ref, exc.detail, exc.status_code)
+    return done(f"/incidents/{result.incident.human_id}", "published", "#publish-h")
 
 
 @router.post("/incidents/{ref}/reopen")

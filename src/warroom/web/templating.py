@@ -74,6 +74,21 @@ def severity_info(scheme: SeverityScheme, key: str) -> dict[str, Any]:
     return {"key": key, "name": level.name if level else key, "rank": min(rank, 4)}
 
 
+# Post/redirect/get: an action redirects with `?done=<key>`, and the page says what happened.
+# Only these fixed sentences are shown, so a crafted link cannot put words on the page.
+FLASHES = {
+    "acknowledged": "Acknowledged. Paging has stopped.", "status": "Status changed.",
+    "severity": "Severity changed.", "role": "Role updated.", "note": "Note added.",
+    "resolved": "Resolved.", "reopened": "Reopened.", "published":
+    "Published to the status page.", "update": "Status update posted.",
+    "escalated": "Escalated to the next step.", "attached": "Runbook attached.",
+    "run_started": "Run started.", "step_run": "Step run.", "step_retry": "Step run again.",
+    "step_done": "Step marked done.", "step_skip": "Step skipped.",
+    "step_approval": "Approval requested.", "approved": "Approved.", "denied": "Denied.",
+    "declared": "Incident declared.", "assigned": "Assigned to you.",
+}
+
+
 def page_context(request: Request, who: Principal | None) -> dict[str, Any]:
     svc = services(request)
     runtime = svc.runtime
@@ -83,6 +98,7 @@ def page_context(request: Request, who: Principal | None) -> dict[str, Any]:
         "request": request, "user": who, "org": runtime.config.organisation,
         "csrf": csrf_token(runtime, session) if session and who else "",
         "now": runtime.clock.now(), "path": request.url.path,
+        "flash": FLASHES.get(request.query_params.get("done", "")),
         "sev": lambda key: severity_info(scheme, key),
         "severities": [severity_info(scheme, lvl.key) for lvl in scheme.levels],
     }

@@ -75,3 +75,35 @@
     });
   });
 })();
+
+// Choosing a template puts its first sentence in the message box (unless someone typed there).
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.getElementById("update-template");
+    var body = document.getElementById("update-body");
+    if (!select || !body) { return; }
+    var filled = "";
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var text = option ? option.getAttribute("data-fill") || "" : "";
+      if (body.value.trim() === "" || body.value === filled) {
+        body.value = text;
+        filled = text;
+      }
+    });
+  });
+})();
+
+// Phone: the navigation is a menu behind one button.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("menu-toggle");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      var bar = button.closest(".topbar");
+      var open = !bar.classList.contains("open");
+      bar.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+})();
