@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from warroom import __version__
-from warroom.api import problems
+from warroom.api import openapi, problems
 from warroom.api.deps import Services
-from warroom.api.middleware import BodyLimit, RequestContext
+from warroom.api.input_guard import InputGuard
+from warroom.api.middleware import RequestContext
 from warroom.api.routers import discover
 from warroom.intake.asgi import FastPath
 from warroom.runtime import Runtime
@@ -25,7 +26,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     for router in discover():
         app.include_router(router)
     console.install(app, runtime)
-    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    openapi.install(app)
+    app.add_middleware(InputGuard, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(RequestContext)
     # Outermost: intake POSTs skip routing and the API middleware (see intake/asgi.py).
     app.add_middleware(FastPath, runtime=runtime)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from warroom.domain import incident as dom
-from warroom.domain.errors import NotFound
+from warroom.domain.errors import NotFound, UnknownValue
 from warroom.domain.events import ChainBreak, Event, verify_chain
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store import incidents as store
+from warroom.store import users as user_store
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,17 @@ COMMAND_ROLES: dict[type, str] = {
     dom.AddResponder: "responder", dom.AddNote: "responder", dom.SetImpact: "responder",
     dom.Resolve: "responder", dom.Reopen: "commander", dom.Close: "commander",
 }
+
+
+def _check_user_refs(conn: Any, runtime: Runtime, command: dom.Command) -> None:
+    """Roles and responders name real people: users of warroom, or people the
+    organisation config declares (who may not have logged in yet)."""
+    name = command.user if isinstance(command, dom.AssignRole | dom.AddResponder) else None
+    declared = {u.name for u in runtime.config.users}
+    if name is None or name in declared or user_store.get_user(conn, name) is not None:
+        return
+    known = sorted(declared | {u.name for u in user_store.list_users(conn)})
+    raise UnknownValue("user", name, known[:50] + (["..."] if len(known) > 50 else []))
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,8 @@ class IncidentService:
         drafts = dom.decide(None, command, self.rt.vocab, now)
 
         def run(c: Any) -> CommandResult:
+            for followup in followups:
+                _check_user_refs(c, self.rt, followup)
             incident_id = store.new_incident_id()
             human_id = store.next_human_id(c, now.year)
             drafts[0].data["human_id"] = human_id
@@ -91,6 +105,7 @@ class IncidentService:
             incident_id = store.find_id(conn, ref)
             current = store.lock_state(conn, incident_id) if incident_id else None
             current = self._visible_or_404(who, current, ref)
+            _check_user_refs(conn, self.rt, command)
             now = self.rt.clock.now()
             drafts = dom.decide(current, command, self.rt.vocab, now)
             state, events = store.append(conn, current.id, current, drafts, actor or who.name,

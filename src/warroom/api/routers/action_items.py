@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import RowId
 from warroom.evidence.action_items import ActionItemService
 from warroom.services.principal import Principal
 
@@ -67,12 +68,12 @@ def all_items(svc: Svc, caller: Caller, status: Status | None = None,
 
 
 @router.get("/action-items/{item_id}", summary="One action item")
-def get_item(item_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def get_item(item_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     return ActionItemService(svc.runtime).get(caller, item_id).to_json(svc.runtime.clock.now())
 
 
 @router.patch("/action-items/{item_id}", summary="Update fields of an action item")
-def update_item(item_id: int, body: UpdateBody, svc: Svc, caller: Caller) -> dict[str, Any]:
+def update_item(item_id: RowId, body: UpdateBody, svc: Svc, caller: Caller) -> dict[str, Any]:
     values = body.model_dump(exclude_unset=True)
     item = ActionItemService(svc.runtime).update(caller, item_id, values)
     return item.to_json(svc.runtime.clock.now())

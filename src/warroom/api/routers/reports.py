@@ -3,13 +3,13 @@ overdue for a drill."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Instant
 from warroom.domain.errors import InvalidCommand
 from warroom.evidence.drill_runner import overdue, overdue_json, score_incident, scorecard_json
 from warroom.evidence.drills import ScenarioError, parse_scenario
@@ -25,7 +25,7 @@ Svc = Annotated[Services, Depends(services)]
 @router.get("/metrics", summary="MTTx per severity, service, team and period (drills "
             "excluded; seconds; medians and nearest-rank p90)")
 def metrics(svc: Svc, caller: Caller, period: Literal["month", "week"] = "month",
-            since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+            since: Instant | None = None, until: Instant | None = None) -> dict[str, Any]:
     report = metrics_report(svc.runtime, caller, period, since, until)
     return report_json(report, since, until)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import RowId
 from warroom.domain.errors import Unauthenticated
 from warroom.services.principal import Principal
 
@@ -68,5 +69,5 @@ def create_token(body: TokenBody, svc: Svc, caller: Caller) -> dict[str, Any]:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def revoke_token(token_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     return svc.users.revoke_token(caller, token_id).public()
