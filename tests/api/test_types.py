@@ -77,3 +77,22 @@ def test_declared_dates_out_of_range_are_422(client: TestClient, users: Users) -
     resp = client.post("/api/v1/incidents", headers=users.headers("responder"), json={
         "title": "t", "severity": "P2", "started_at": "0001-01-01T00:00:00Z"})
     _invalid(resp, "body.started_at")
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/incidents", {"title": "t", "severity": "P2", "impact": "x" * 20_001},
+     "body.impact"),
+    ("/api/v1/incidents", {"title": "t", "severity": "P2", "commander": "c" * 201},
+     "body.commander"),
+    ("/api/v1/silences", {"matchers": ['a="b"'], "comment": "x" * 20_001}, "body.comment"),
+    ("/api/v1/users", {"name": "n" * 201, "role": "viewer"}, "body.name"),
+])
+def test_free_text_fields_have_documented_limits(client: TestClient, users: Users, path: str,
+                                                 body: dict[str, Any], field: str) -> None:
+    resp = client.post(path, json=body, headers=users.headers("admin"))
+    assert "at most" in _invalid(resp, field)
+
+
+def test_openapi_shows_the_limits(client: TestClient) -> None:
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert schemas["DeclareBody"]["properties"]["impact"]["maxLength"] == 20_000

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json, incident_json
-from warroom.api.types import Count, Instant, RowId
+from warroom.api.types import Count, Instant, Name, RowId, Text
 from warroom.domain import incident as dom
 from warroom.domain.errors import InvalidCommand
 from warroom.services.incidents import CommandResult
@@ -29,38 +29,38 @@ class Body(BaseModel):
 
 class DeclareBody(Body):
     title: str = Field(min_length=1, max_length=500)
-    severity: str
-    type: str = "service_outage"
-    impact: str = ""
-    visibility: str | None = None
-    services: list[str] = []
+    severity: Name
+    type: Name = "service_outage"
+    impact: Text = ""
+    visibility: Name | None = None
+    services: list[Name] = []
     started_at: Instant | None = None
     detected_at: Instant | None = None
     drill: bool = False
-    commander: str | None = None
+    commander: Name | None = None
 
 
 class StatusBody(Body):
-    status: str
-    note: str = ""
+    status: Name
+    note: Text = ""
 
 
 class SeverityBody(Body):
-    severity: str
-    reason: str = ""
+    severity: Name
+    reason: Text = ""
 
 
 class TypeBody(Body):
-    type: str
+    type: Name
 
 
 class RoleBody(Body):
-    role: str
-    user: str | None = Field(None, description="omit or null to unassign the role")
+    role: Name
+    user: Name | None = Field(None, description="omit or null to unassign the role")
 
 
 class ResponderBody(Body):
-    user: str
+    user: Name
 
 
 class NoteBody(Body):
@@ -68,16 +68,16 @@ class NoteBody(Body):
 
 
 class ImpactBody(Body):
-    impact: str
+    impact: Text
     users_affected: Count | None = None
 
 
 class ResolveBody(Body):
-    summary: str = ""
+    summary: Text = ""
 
 
 class ReopenBody(Body):
-    reason: str = ""
+    reason: Text = ""
 
 
 class Empty(Body):

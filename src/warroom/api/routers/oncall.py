@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
-from warroom.api.types import Instant
+from warroom.api.types import Instant, Name
 from warroom.paging import rota
 from warroom.services.principal import Principal
 
@@ -21,7 +21,7 @@ ICAL = "text/calendar; charset=utf-8"
 
 class OverrideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str
+    user: Name
     start: Instant
     end: Instant
     reason: str = Field("", max_length=500)

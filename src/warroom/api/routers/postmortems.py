@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Document
 from warroom.clock import isoformat
 from warroom.evidence.postmortem import render_html_page
 from warroom.evidence.postmortems_service import PostmortemService
@@ -20,7 +21,7 @@ Svc = Annotated[Services, Depends(services)]
 
 class MarkdownBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    markdown: str = Field(min_length=1)
+    markdown: Document = Field(min_length=1)
 
 
 class StatusBody(BaseModel):

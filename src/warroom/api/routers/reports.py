@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
-from warroom.api.types import Instant
+from warroom.api.types import Document, Instant, Name
 from warroom.domain.errors import InvalidCommand
 from warroom.evidence.drill_runner import overdue, overdue_json, score_incident, scorecard_json
 from warroom.evidence.drills import ScenarioError, parse_scenario
@@ -40,8 +40,8 @@ def metrics_trend(svc: Svc, caller: Caller,
 
 class ScoreBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    incident: str = Field(min_length=1, description="the drill incident, e.g. INC-2026-0042")
-    scenario: str = Field(min_length=1, description="the scenario file's YAML text")
+    incident: Name = Field(min_length=1, description="the drill incident, e.g. INC-2026-0042")
+    scenario: Document = Field(min_length=1, description="the scenario file's YAML text")
 
 
 @router.post("/drills/score", summary="Score a drill incident against its scenario and "

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json
+from warroom.api.types import Name, Text
 from warroom.runbooks import reverts
 from warroom.runbooks.approvals import ApprovalService
 from warroom.runbooks.registry import registry
@@ -28,13 +29,13 @@ class Body(BaseModel):
 
 
 class StartBody(Body):
-    runbook: str
-    incident: str | None = None
-    params: dict[str, str] = {}
+    runbook: Name
+    incident: Name | None = None
+    params: dict[Name, Text] = {}
 
 
 class RunStepBody(Body):
-    params: dict[str, str] = {}
+    params: dict[Name, Text] = {}
 
 
 class NoteBody(Body):

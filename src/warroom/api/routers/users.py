@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
-from warroom.api.types import RowId
+from warroom.api.types import Name, RowId
 from warroom.domain.errors import Unauthenticated
 from warroom.services.principal import Principal
 
@@ -19,19 +19,19 @@ Svc = Annotated[Services, Depends(services)]
 
 class UserBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str
-    role: str = "responder"
-    password: str | None = Field(None, min_length=8)
-    display_name: str = ""
-    email: str | None = None
+    name: Name
+    role: Name = "responder"
+    password: Name | None = Field(None, min_length=8)
+    display_name: Name = ""
+    email: Name | None = None
     security: bool = False
 
 
 class TokenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str | None = Field(None, description="defaults to the caller")
-    role: str | None = None
-    name: str = ""
+    user: Name | None = Field(None, description="defaults to the caller")
+    role: Name | None = None
+    name: Name = ""
 
 
 @router.get("/me")
