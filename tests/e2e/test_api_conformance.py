@@ -29,7 +29,7 @@ def st_command(server: Server, token: str, report: Path) -> list[str]:
     examples = os.environ.get("WARROOM_FUZZ_EXAMPLES", "15")
     command = [ST, "run", f"{server.url}/api/v1/openapi.json",
                "-H", f"Authorization: Bearer {token}", "--checks", CHECKS,
-               "--exclude-path-regex", EXCLUDE, "--phases", "examples,coverage,fuzzing",
+               "--exclude-path-regex", EXCLUDE, "--phases", "examples,coverage,fuzzing,stateful",
                "--max-examples", examples, "--workers", "1",
                "--seed", os.environ.get("WARROOM_FUZZ_SEED", "20261202"),
                "--no-color", "--request-timeout", "30", "--suppress-health-check", "all",
@@ -43,7 +43,8 @@ def st_command(server: Server, token: str, report: Path) -> list[str]:
 def test_every_operation_conforms_and_never_answers_5xx(db_url: str, tmp_path: Path) -> None:
     env = {"WARROOM_CONFIG": str(REPO / "examples" / "org"), "WARROOM_DATABASE_URL": db_url,
            "WARROOM_DATA_DIR": str(tmp_path / "data"), "WARROOM_WORKERS": "0"}
-    server = Server(tmp_path, env)
+    # Example incidents (with postmortems, action items) give reads something to find.
+    server = Server(tmp_path, env, args=["--example-data"])
     server.start(timeout=60)
     try:
         made = cli(["token", "create", "--user", "admin"], env, tmp_path)

@@ -42,6 +42,14 @@ class Problem(BaseModel):
     field: str | None = None
 
 
+def other_media(*media_types: str, description: str = "Successful Response",
+            status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route answering other media types than JSON (use it with
+    `response_class=Response`, so JSON is not claimed as well)."""
+    return {status: {"description": description, "content": {
+        media: {"schema": {"type": "string"}} for media in media_types}}}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {PROBLEM_TYPE: {"schema": {"$ref": PROBLEM_REF}}}}

@@ -26,12 +26,13 @@ COMMAND_ROLES: dict[type, str] = {
 }
 
 
-def _check_user_refs(conn: Any, runtime: Runtime, command: dom.Command) -> None:
-    """Roles and responders name real people: users of warroom, or people the
+def _check_user_refs(conn: Any, runtime: Runtime, command: dom.Command, caller: str) -> None:
+    """Roles and responders name real people: the caller, users of warroom, or people the
     organisation config declares (who may not have logged in yet)."""
     name = command.user if isinstance(command, dom.AssignRole | dom.AddResponder) else None
     declared = {u.name for u in runtime.config.users}
-    if name is None or name in declared or user_store.get_user(conn, name) is not None:
+    if name is None or name in (caller, *declared) or \
+            user_store.get_user(conn, name) is not None:
         return
     known = sorted(declared | {u.name for u in user_store.list_users(conn)})
     raise UnknownValue("user", name, known[:50] + (["..."] if len(known) > 50 else []))
@@ -78,7 +79,7 @@ class IncidentService:
 
         def run(c: Any) -> CommandResult:
             for followup in followups:
-                _check_user_refs(c, self.rt, followup)
+                _check_user_refs(c, self.rt, followup, who.name)
             incident_id = store.new_incident_id()
             human_id = store.next_human_id(c, now.year)
             drafts[0].data["human_id"] = human_id
@@ -105,7 +106,7 @@ class IncidentService:
             incident_id = store.find_id(conn, ref)
             current = store.lock_state(conn, incident_id) if incident_id else None
             current = self._visible_or_404(who, current, ref)
-            _check_user_refs(conn, self.rt, command)
+            _check_user_refs(conn, self.rt, command, who.name)
             now = self.rt.clock.now()
             drafts = dom.decide(current, command, self.rt.vocab, now)
             state, events = store.append(conn, current.id, current, drafts, actor or who.name,

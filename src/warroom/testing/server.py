@@ -29,6 +29,7 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
     log: Path | None = None
+    args: list[str] = field(default_factory=list)  # extra `warroom serve` options
 
     @property
     def url(self) -> str:
@@ -37,7 +38,7 @@ class Server:
     def start(self, timeout: float = 20) -> None:
         self.log = self.workdir / f"serve-{self.port}.log"
         env = {**os.environ, **self.env, "WARROOM_BIND": f"127.0.0.1:{self.port}"}
-        self.proc = subprocess.Popen([WARROOM, "serve"], cwd=self.workdir, env=env,
+        self.proc = subprocess.Popen([WARROOM, "serve", *self.args], cwd=self.workdir, env=env,
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT,
                                      text=True)
         deadline = time.monotonic() + timeout

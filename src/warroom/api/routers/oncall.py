@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.openapi import other_media
 from warroom.api.types import Instant, Name
 from warroom.paging import rota
 from warroom.services.principal import Principal
@@ -33,7 +34,8 @@ def oncall(svc: Svc, caller: Caller, at: Instant | None = None,
     return rota.who(svc.runtime, caller, at, schedule)
 
 
-@router.get("/api/v1/schedules/{name}.ics", summary="iCal feed of a schedule")
+@router.get("/api/v1/schedules/{name}.ics", summary="iCal feed of a schedule",
+            response_class=Response, responses=other_media(ICAL))
 def schedule_ics(name: str, svc: Svc, caller: Caller, start: Instant | None = None,
                  end: Instant | None = None) -> Response:
     return Response(rota.schedule_ics(svc.runtime, caller, name, start, end), media_type=ICAL)
@@ -58,7 +60,8 @@ def add_override(name: str, body: OverrideBody, svc: Svc, caller: Caller) -> dic
                              end=body.end, reason=body.reason)
 
 
-@router.get("/api/v1/users/{user}/oncall.ics", summary="iCal feed of one user's shifts")
+@router.get("/api/v1/users/{user}/oncall.ics", summary="iCal feed of one user's shifts",
+            response_class=Response, responses=other_media(ICAL))
 def user_ics(user: str, svc: Svc, caller: Caller, start: Instant | None = None,
              end: Instant | None = None) -> Response:
     return Response(rota.user_ics(svc.runtime, caller, user, start, end), media_type=ICAL)
