@@ -56,7 +56,11 @@ def _construct(node: yaml.Node, path: tuple[str | int, ...], smap: SourceMap,
 def loads(text: str, file: str = "<string>") -> tuple[Any, SourceMap]:
     """Parse one YAML document and return (data, source map)."""
     smap = SourceMap(file=file)
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters here, before the try below could catch it.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise YamlError(f"{file}: invalid YAML: {exc}") from exc
     try:
         node = loader.get_single_node()
         if node is None:

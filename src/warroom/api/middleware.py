@@ -1,15 +1,15 @@
-"""Raw ASGI middleware: request ids and access logs, body size limits, security headers."""
+"""Raw ASGI middleware: request ids, access logs with the real status (500 for a crash), and
+security headers. Body limits and input checks live in input_guard.py."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from warroom.api.problems import problem_bytes
 from warroom.logs import request_id
 
 log = logging.getLogger("warroom.access")
@@ -24,15 +24,6 @@ SECURITY_HEADERS = [
 ]
 
 HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def _problem_bytes(status: int, title: str, detail: str) -> bytes:
-    return json.dumps({"type": "about:blank", "title": title, "status": status,
-                       "detail": detail}).encode()
 
 
 class RequestContext:
@@ -52,11 +43,14 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 0
+        started_response = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
+            nonlocal started_response
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_response = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
                 present = {k.lower() for k, _ in headers}
@@ -66,57 +60,20 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Answer (and log) the crash here, so the access log shows 500, not 0; re-raise
+            # so the server logs the traceback.
+            status = 500
+            if not started_response:
+                body = problem_bytes(500, "Internal server error", "the server failed to "
+                                     f"answer; quote request id {rid} when reporting it")
+                await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+            raise
         finally:
             log.info("%s %s %s", scope["method"], scope["path"], status, extra={
                 "method": scope["method"], "path": scope["path"], "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
             request_id.reset(token)
-
-
-class BodyLimit:
-    """Refuses bodies over the limit with 413 before the app reads them whole."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int,
-                 overrides: dict[str, int] | None = None) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.overrides = overrides or {}
-
-    def _limit(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
-            if path.startswith(prefix):
-                return limit
-        return self.max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._reject(send, limit)
-            return
-        seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLarge:
-            await self._reject(send, limit)
-
-    async def _reject(self, send: Send, limit: int) -> None:
-        body = _problem_bytes(413, "Payload too large",
-                              f"the request body is larger than the {limit}-byte limit")
-        headers: list[Any] = [(b"content-type", b"application/problem+json"),
-                              (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})

@@ -21,6 +21,8 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _WHOLE = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[a-z]+\s*)+$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 HINT = "write a number and a unit, e.g. 30s, 5m, 1h, 1h30m, 2d"
+# Nothing warroom schedules is further away than this; longer values would overflow dates.
+MAX_SECONDS = 100 * 366 * 86400
 
 
 class DurationError(ValueError):
@@ -36,10 +38,10 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
     if isinstance(text, int | float):
         if text < 0:
             raise DurationError(f"duration {text!r} is negative")
-        return timedelta(seconds=text)
+        return _bounded(float(text), text)
     value = str(text).strip().lower()
     if _NUMBER.match(value):
-        return timedelta(seconds=float(value))
+        return _bounded(float(value), text)
     if not value or not _WHOLE.match(value):
         raise DurationError(f"invalid duration {text!r}; {HINT}")
     total = 0.0
@@ -48,7 +50,13 @@ def parse_duration(text: str | int | float | timedelta) -> timedelta:
             raise DurationError(f"unknown unit {unit!r} in duration {text!r}; use ms, s, m, h, "
                                 "d or w")
         total += float(number) * _UNITS[unit]
-    return timedelta(seconds=total)
+    return _bounded(total, text)
+
+
+def _bounded(seconds: float, text: object) -> timedelta:
+    if not seconds <= MAX_SECONDS:  # also refuses inf and nan
+        raise DurationError(f"duration {text!r} is longer than the 100-year maximum")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

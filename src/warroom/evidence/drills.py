@@ -98,7 +98,10 @@ class ScenarioError(ValueError):
 
 
 def parse_scenario(text: str, file: str = "<scenario>") -> DrillScenario:
-    data, smap = yamlfile.loads(text, file)
+    try:
+        data, smap = yamlfile.loads(text, file)
+    except yamlfile.YamlError as exc:
+        raise ScenarioError(str(exc)) from exc
     if not isinstance(data, dict):
         raise ScenarioError(f"{file}: a drill scenario is a mapping with name, severity, "
                             "cadence, alerts and targets")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from warroom.intake import alertmanager, changes, generic, pagerduty, prometheus
+from warroom.intake import alertmanager, changes, generic, limits, pagerduty, prometheus
 from warroom.intake.dedup import Submission
 from warroom.intake.errors import IntakeError, PagerDutyEventError
 from warroom.intake.integrations import Integration, RateLimiter, Registry
@@ -209,9 +209,13 @@ class Endpoint:
             body = _decode(raw, self.pagerduty_style)
         try:
             submission = self.parse(body, integration, runtime)
+            limits.check(submission.signals, "payload" if self.pagerduty_style else "alerts")
         except PagerDutyEventError as exc:
             raise _Reject(400, exc.body(), problem=False) from None
         except IntakeError as exc:
+            if self.pagerduty_style:
+                raise _Reject(400, PagerDutyEventError([(exc.field, str(exc))]).body(),
+                              problem=False) from None
             raise _problem(400, "Invalid payload", str(exc), field=exc.field) from None
         try:
             await intake.writer.submit_async(submission)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -43,7 +42,7 @@ from warroom.runbooks.model import (
 )
 from warroom.runbooks.registry import Registry, registry
 from warroom.runbooks.shellsafety import explain_use, unsafe_uses, untrusted_parameters
-from warroom.runbooks.templating import RenderError, render_shell, render_text
+from warroom.runbooks.templating import RenderError, render_shell, render_text, render_url
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store import incidents as incident_store
@@ -162,7 +161,7 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     if isinstance(ex, ShellExecutor):
         return render_shell(ex.command, values)
     if isinstance(ex, HttpExecutor):
-        return f"{ex.method} {render_text(ex.url, values, lambda v: quote(v, safe=''))}"
+        return f"{ex.method} {render_url(ex.url, values)}"
     if isinstance(ex, PromqlExecutor):
         return render_text(ex.query, values, promql_string)
     if isinstance(ex, NotifyExecutor):

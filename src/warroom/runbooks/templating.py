@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Mapping
+from urllib.parse import quote
 
 LITERAL_BRACES = "\\{{"
 REFERENCE = re.compile(r"(?<!\\)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([a-z][a-z0-9_]*)\}")
@@ -72,6 +73,49 @@ def render_text(text: str, values: Mapping[str, str],
             return m.group(0)
         return escape(_value(values, name))
     return REFERENCE.sub(sub, text).replace(LITERAL_BRACES, "{{")
+
+
+# What a host, IPv6 literal or port may hold; `@`, `/`, `?`, `#` or spaces would change
+# which server the request goes to.
+_AUTHORITY_VALUE = re.compile(r"^[A-Za-z0-9.\-_~\[\]:]+$")
+
+
+def render_url(template: str, values: Mapping[str, str]) -> str:
+    """Substitute references in a URL by where each sits.
+
+    Starting the URL, a value is a whole base URL (`{{ base }}/health`, base an http(s) URL).
+    In scheme://HOST:PORT, a value is a host or a port and goes in as is (so `127.0.0.1:9090`
+    keeps its colon), but must look like one. In the path, query or fragment a value is
+    percent-encoded, so it stays one segment or one query value."""
+    out: list[str] = []
+    pos = 0
+    for m in REFERENCE.finditer(template):
+        name = m.group(1) or m.group(2)
+        if m.group(2) and name not in values:
+            continue
+        out.append(template[pos:m.start()])
+        out.append(_url_part("".join(out), name, _value(values, name)))
+        pos = m.end()
+    out.append(template[pos:])
+    return "".join(out).replace(LITERAL_BRACES, "{{")
+
+
+def _url_part(before: str, name: str, value: str) -> str:
+    if not before:
+        scheme, sep, rest = value.partition("://")
+        if scheme.lower() in ("http", "https") and sep and rest and \
+                _AUTHORITY_VALUE.match(rest.split("/", 1)[0]) and \
+                not any(c.isspace() or ord(c) < 0x20 for c in rest):
+            return value
+        raise RenderError(f"parameter {name!r} starts the URL, so it must be an http(s) URL "
+                          f"such as http://host:port; got {value!r}")
+    scheme, sep, after_scheme = before.partition("://")
+    if sep and not any(c in after_scheme for c in "/?#"):
+        if _AUTHORITY_VALUE.match(value):
+            return value
+        raise RenderError(f"parameter {name!r} sits in the host:port part of the URL; "
+                          f"{value!r} is not a host name, address or port")
+    return quote(value, safe="")
 
 
 class _ShellRenderer:

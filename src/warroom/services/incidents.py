@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from warroom.domain import incident as dom
-from warroom.domain.errors import NotFound, PermissionDenied
+from warroom.domain.errors import NotFound, PermissionDenied, UnknownValue
 from warroom.domain.events import ChainBreak, Event, verify_chain
 from warroom.domain.publication import default_component_status, default_impact, fill_title
 from warroom.runtime import Runtime
 from warroom.services.principal import Principal, require
 from warroom.store import db
 from warroom.store import incidents as store
+from warroom.store import users as user_store
 from warroom.store.users import get_user
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,18 @@ COMMAND_ROLES: dict[type, str] = {
     dom.Publish: "commander",
 }
 AUTO_PUBLISHER = "warroom:auto-publish"  # never a person: the service's config published it
+
+
+def _check_user_refs(conn: Any, runtime: Runtime, command: dom.Command, caller: str) -> None:
+    """Roles and responders name real people: the caller, users of warroom, or people the
+    organisation config declares (who may not have logged in yet)."""
+    name = command.user if isinstance(command, dom.AssignRole | dom.AddResponder) else None
+    declared = {u.name for u in runtime.config.users}
+    if name is None or name in (caller, *declared) or \
+            user_store.get_user(conn, name) is not None:
+        return
+    known = sorted(declared | {u.name for u in user_store.list_users(conn)})
+    raise UnknownValue("user", name, known[:50] + (["..."] if len(known) > 50 else []))
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class IncidentService:
         drafts = dom.decide(None, command, self.rt.vocab, now)
 
         def run(c: Any) -> CommandResult:
+            for followup in followups:
+                _check_user_refs(c, self.rt, followup, who.name)
             incident_id = store.new_incident_id()
             human_id = store.next_human_id(
                 c, now.year, restricted=drafts[0].data["visibility"] == "restricted")
@@ -119,6 +134,7 @@ class IncidentService:
             incident_id = store.find_id(conn, ref)
             current = store.lock_state(conn, incident_id) if incident_id else None
             current = self._visible_or_404(who, current, ref)
+            _check_user_refs(conn, self.rt, command, who.name)
             now = self.rt.clock.now()
             drafts = dom.decide(current, command, self.rt.vocab, now)
             self._check_role_authority(conn, who, current, command)

@@ -79,3 +79,32 @@ def test_dry_run_sends_nothing() -> None:
     result = run_http(HttpExecutor(type="http", url="http://127.0.0.1:9/never"), {},
                       mode="dry-run")
     assert result.outcome == "skipped" and result.rendered == "GET http://127.0.0.1:9/never"
+
+
+def test_host_and_port_parameter_reaches_the_server(base_url: str) -> None:
+    target = base_url.removeprefix("http://")  # 127.0.0.1:PORT
+    step = HttpExecutor(type="http", url="http://{{ target }}/health/{{ service }}?q={{ q }}")
+    result = run_http(step, {"target": target, "service": "a/b", "q": "x&y=1"})
+    assert result.outcome == "ok", result.detail
+    assert result.rendered == f"GET http://{target}/health/a%2Fb?q=x%26y%3D1"
+    assert "path=/health/a%2Fb?q=x%26y%3D1" in result.output
+
+
+def test_a_base_url_parameter_starts_the_url(base_url: str) -> None:
+    step = HttpExecutor(type="http", url="{{ base }}/health")
+    result = run_http(step, {"base": base_url})
+    assert result.outcome == "ok", result.detail
+    assert result.rendered == f"GET {base_url}/health"
+
+
+@pytest.mark.parametrize("url, values", [
+    ("http://{{ target }}/health", {"target": "evil.example@127.0.0.1"}),
+    ("http://{{ target }}/health", {"target": "127.0.0.1/x?"}),
+    ("{{ base }}/health", {"base": "file:///etc/passwd"}),
+    ("{{ base }}/health", {"base": "127.0.0.1:80"}),
+])
+def test_a_value_that_would_change_the_server_is_refused(url: str,
+                                                         values: dict[str, str]) -> None:
+    result = run_http(HttpExecutor(type="http", url=url), values)
+    assert result.outcome == "failed"
+    assert "cannot render request" in result.detail and "URL" in result.detail

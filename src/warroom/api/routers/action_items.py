@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Line, Name, RowId
 from warroom.evidence.action_items import ActionItemService
 from warroom.services.principal import Principal
 
@@ -21,21 +22,21 @@ Priority = Literal["P0", "P1", "P2", "P3"]
 class CreateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=1000)
-    owner: str | None = None
-    due_at: str | None = Field(None, description="ISO instant or YYYY-MM-DD")
+    owner: Name | None = None
+    due_at: Line | None = Field(None, description="ISO instant or YYYY-MM-DD")
     priority: Priority = "P2"
     status: Status = "open"
-    external_url: str | None = None
+    external_url: Line | None = None
 
 
 class UpdateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, min_length=1, max_length=1000)
-    owner: str | None = None
-    due_at: str | None = None
+    owner: Name | None = None
+    due_at: Line | None = None
     priority: Priority | None = None
     status: Status | None = None
-    external_url: str | None = None
+    external_url: Line | None = None
 
 
 def _items(svc: Services, items: list[Any]) -> dict[str, Any]:
@@ -67,12 +68,12 @@ def all_items(svc: Svc, caller: Caller, status: Status | None = None,
 
 
 @router.get("/action-items/{item_id}", summary="One action item")
-def get_item(item_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def get_item(item_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     return ActionItemService(svc.runtime).get(caller, item_id).to_json(svc.runtime.clock.now())
 
 
 @router.patch("/action-items/{item_id}", summary="Update fields of an action item")
-def update_item(item_id: int, body: UpdateBody, svc: Svc, caller: Caller) -> dict[str, Any]:
+def update_item(item_id: RowId, body: UpdateBody, svc: Svc, caller: Caller) -> dict[str, Any]:
     values = body.model_dump(exclude_unset=True)
     item = ActionItemService(svc.runtime).update(caller, item_id, values)
     return item.to_json(svc.runtime.clock.now())

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import RowId
 from warroom.domain.errors import NotFound
 from warroom.intake.unrouted import unrouted_clause
 from warroom.services.principal import Principal, require
@@ -42,7 +43,7 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
                     "only firing alerts that reached no incident and were neither silenced "
                     "nor suppressed by a rule"))] = False,
                 limit: int = Query(100, ge=1, le=1000),
-                before: int | None = Query(None, description="cursor: an alert id")
+                before: RowId | None = Query(None, description="cursor: an alert id")
                 ) -> dict[str, Any]:
     who = require(caller, "viewer", "listing alerts")
     # An alert follows its incident's visibility: a restricted incident's alerts stay hidden.
@@ -71,7 +72,7 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
 
 
 @router.get("/{alert_id}", summary="One alert, with its raw payload")
-def get_alert(alert_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def get_alert(alert_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     who = require(caller, "viewer", "reading alerts")
     with svc.runtime.engine.connect() as conn:
         row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id,

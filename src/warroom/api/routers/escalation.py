@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json, incident_json
+from warroom.api.types import Name, Text
 from warroom.domain.durations import format_duration
 from warroom.paging import commands
 from warroom.paging.directory import directory
@@ -22,14 +23,14 @@ Svc = Annotated[Services, Depends(services)]
 
 class EscalateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = ""
+    reason: Text = ""
 
 
 class ReassignBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str | None = None
-    policy: str | None = None
-    reason: str = ""
+    user: Name | None = None
+    policy: Name | None = None
+    reason: Text = ""
 
 
 def _result(svc: Services, result: CommandResult) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.openapi import other_media
 from warroom.evidence.export import export_files
 from warroom.evidence.pack import tar_gz_bytes, zip_bytes
 from warroom.services.principal import Principal
@@ -27,7 +28,8 @@ def _chunks(content: bytes) -> Iterator[bytes]:
 
 
 @router.get("/{ref}/evidence", summary="Download the signed evidence pack (commander or "
-            "security)", response_class=StreamingResponse)
+            "security)", response_class=StreamingResponse,
+            responses=other_media(*MEDIA.values()))
 def evidence_pack(ref: str, svc: Svc, caller: Caller,
                   format: Annotated[Literal["tar.gz", "zip"], Query(
                       description="Archive format")] = "tar.gz") -> StreamingResponse:

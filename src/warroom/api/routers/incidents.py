@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json, incident_json
+from warroom.api.types import Count, Instant, Name, RowId, Text
 from warroom.domain import incident as dom
 from warroom.domain.errors import InvalidCommand
 from warroom.services.incidents import CommandResult
@@ -29,38 +29,38 @@ class Body(BaseModel):
 
 class DeclareBody(Body):
     title: str = Field(min_length=1, max_length=500)
-    severity: str
-    type: str = "service_outage"
-    impact: str = ""
-    visibility: str | None = None
-    services: list[str] = []
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
+    severity: Name
+    type: Name = "service_outage"
+    impact: Text = ""
+    visibility: Name | None = None
+    services: list[Name] = []
+    started_at: Instant | None = None
+    detected_at: Instant | None = None
     drill: bool = False
-    commander: str | None = None
+    commander: Name | None = None
 
 
 class StatusBody(Body):
-    status: str
-    note: str = ""
+    status: Name
+    note: Text = ""
 
 
 class SeverityBody(Body):
-    severity: str
-    reason: str = ""
+    severity: Name
+    reason: Text = ""
 
 
 class TypeBody(Body):
-    type: str
+    type: Name
 
 
 class RoleBody(Body):
-    role: str
-    user: str | None = Field(None, description="omit or null to unassign the role")
+    role: Name
+    user: Name | None = Field(None, description="omit or null to unassign the role")
 
 
 class ResponderBody(Body):
-    user: str
+    user: Name
 
 
 class NoteBody(Body):
@@ -68,16 +68,16 @@ class NoteBody(Body):
 
 
 class ImpactBody(Body):
-    impact: str
-    users_affected: int | None = None
+    impact: Text
+    users_affected: Count | None = None
 
 
 class ResolveBody(Body):
-    summary: str = ""
+    summary: Text = ""
 
 
 class ReopenBody(Body):
-    reason: str = ""
+    reason: Text = ""
 
 
 class Empty(Body):
@@ -111,7 +111,7 @@ def list_incidents(
     svc: Svc, caller: Caller,
     status: Annotated[list[str], Query()] = [],  # noqa: B006
     severity: Annotated[list[str], Query()] = [],  # noqa: B006
-    service: str | None = None, type: str | None = None, since: datetime | None = None,
+    service: str | None = None, type: str | None = None, since: Instant | None = None,
     q: str | None = Query(None, description="text search in title, impact and id"),
     open: bool = False, limit: int = Query(50, ge=1, le=500), cursor: str | None = None,
 ) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def get_incident(ref: str, svc: Svc, caller: Caller, response: Response) -> dict
 
 
 @router.get("/{ref}/timeline", summary="The incident's hash-chained events")
-def timeline(ref: str, svc: Svc, caller: Caller, after: int = 0,
+def timeline(ref: str, svc: Svc, caller: Caller, after: RowId = 0,
              limit: int = Query(1000, ge=1, le=10000)) -> dict[str, Any]:
     state, events = svc.incidents.timeline(caller, ref, after, limit)
     return {"incident": state.human_id, "head_hash": state.head_hash,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import RowId
 from warroom.clock import isoformat
 from warroom.domain.errors import Conflict, InvalidCommand
 from warroom.engine import outbox
@@ -34,7 +35,7 @@ def list_notifications(svc: Svc, caller: Caller, status: str | None = None,
 
 
 @router.post("/{row_id}/retry", summary="Retry a dead-lettered notification")
-def retry(row_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def retry(row_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     require(caller, "admin", "retrying notifications")
     if not outbox.retry_dead(svc.runtime, row_id):
         raise Conflict(f"notification {row_id} is not a dead letter (or does not exist); "

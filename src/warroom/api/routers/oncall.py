@@ -3,13 +3,14 @@ runtime overrides."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.openapi import other_media
+from warroom.api.types import Instant, Name
 from warroom.domain.errors import NotFound
 from warroom.paging import rota
 from warroom.services.principal import Principal
@@ -24,28 +25,29 @@ FEED_READER = Principal(name="ical-feed", role="viewer", via="ical")
 
 class OverrideBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str
-    start: datetime
-    end: datetime
+    user: Name
+    start: Instant
+    end: Instant
     reason: str = Field("", max_length=500)
 
 
 @router.get("/api/v1/oncall", summary="Who is on call per schedule (now, or ?at=)")
-def oncall(svc: Svc, caller: Caller, at: datetime | None = None,
+def oncall(svc: Svc, caller: Caller, at: Instant | None = None,
            schedule: str | None = None) -> dict[str, Any]:
     return rota.who(svc.runtime, caller, at, schedule)
 
 
-@router.get("/api/v1/schedules/{name}.ics", summary="iCal feed of a schedule")
-def schedule_ics(name: str, svc: Svc, caller: Caller, start: datetime | None = None,
-                 end: datetime | None = None) -> Response:
+@router.get("/api/v1/schedules/{name}.ics", summary="iCal feed of a schedule",
+            response_class=Response, responses=other_media(ICAL))
+def schedule_ics(name: str, svc: Svc, caller: Caller, start: Instant | None = None,
+                 end: Instant | None = None) -> Response:
     return Response(rota.schedule_ics(svc.runtime, caller, name, start, end), media_type=ICAL)
 
 
 @router.get("/api/v1/schedules/{name}/oncall", summary="Shifts of a schedule over a range")
 def schedule_oncall(name: str, svc: Svc, caller: Caller,
-                    start: Annotated[datetime | None, Query()] = None,
-                    end: Annotated[datetime | None, Query()] = None) -> dict[str, Any]:
+                    start: Annotated[Instant | None, Query()] = None,
+                    end: Annotated[Instant | None, Query()] = None) -> dict[str, Any]:
     return rota.between(svc.runtime, caller, name, start, end)
 
 
@@ -61,9 +63,10 @@ def add_override(name: str, body: OverrideBody, svc: Svc, caller: Caller) -> dic
                              end=body.end, reason=body.reason)
 
 
-@router.get("/api/v1/users/{user}/oncall.ics", summary="iCal feed of one user's shifts")
-def user_ics(user: str, svc: Svc, caller: Caller, start: datetime | None = None,
-             end: datetime | None = None) -> Response:
+@router.get("/api/v1/users/{user}/oncall.ics", summary="iCal feed of one user's shifts",
+            response_class=Response, responses=other_media(ICAL))
+def user_ics(user: str, svc: Svc, caller: Caller, start: Instant | None = None,
+             end: Instant | None = None) -> Response:
     return Response(rota.user_ics(svc.runtime, caller, user, start, end), media_type=ICAL)
 
 
@@ -86,9 +89,10 @@ def revoke_feed(user: str, svc: Svc, caller: Caller) -> dict[str, Any]:
 
 
 @router.get("/ical/{secret}.ics", summary="A user's shifts through their secret feed URL (no "
-            "bearer header, for calendar apps)")
-def secret_feed(secret: str, svc: Svc, start: datetime | None = None,
-                end: datetime | None = None) -> Response:
+            "bearer header, for calendar apps)", response_class=Response,
+            responses=other_media(ICAL))
+def secret_feed(secret: str, svc: Svc, start: Instant | None = None,
+                end: Instant | None = None) -> Response:
     user = svc.users.feed_user(secret)
     if user is None:
         raise NotFound("no calendar feed at this URL; it may have been revoked")

@@ -21,7 +21,8 @@ def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "The database is unreachable or "
+                                          "its migrations are not current"}})
 def readyz(svc: Svc) -> JSONResponse:
     try:
         with db.read(svc.runtime.engine) as conn:

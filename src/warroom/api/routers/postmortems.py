@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.openapi import other_media
+from warroom.api.types import Document
 from warroom.clock import isoformat
 from warroom.evidence.postmortem import render_html_page
 from warroom.evidence.postmortems_service import PostmortemService
@@ -20,7 +22,7 @@ Svc = Annotated[Services, Depends(services)]
 
 class MarkdownBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    markdown: str = Field(min_length=1)
+    markdown: Document = Field(min_length=1)
 
 
 class StatusBody(BaseModel):
@@ -29,7 +31,9 @@ class StatusBody(BaseModel):
 
 
 @router.get("/{ref}/postmortem", summary="The current postmortem; ?format=markdown|html "
-            "exports it as a document", response_model=None)
+            "exports it as a document", response_model=None,
+            responses=other_media("application/json", "text/markdown; charset=utf-8",
+                              "text/html; charset=utf-8"))
 def get_postmortem(ref: str, svc: Svc, caller: Caller,
                    format: Annotated[Literal["json", "markdown", "html"], Query()] = "json",
                    ) -> dict[str, Any] | Response:

@@ -3,13 +3,13 @@ overdue for a drill."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Document, Instant, Name
 from warroom.domain.errors import InvalidCommand
 from warroom.evidence.drill_runner import overdue, overdue_json, score_incident, scorecard_json
 from warroom.evidence.drills import ScenarioError, parse_scenario
@@ -25,7 +25,7 @@ Svc = Annotated[Services, Depends(services)]
 @router.get("/metrics", summary="MTTx per severity, service, team and period (drills "
             "excluded; seconds; medians and nearest-rank p90)")
 def metrics(svc: Svc, caller: Caller, period: Literal["month", "week"] = "month",
-            since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+            since: Instant | None = None, until: Instant | None = None) -> dict[str, Any]:
     report = metrics_report(svc.runtime, caller, period, since, until)
     return report_json(report, since, until)
 
@@ -40,8 +40,8 @@ def metrics_trend(svc: Svc, caller: Caller,
 
 class ScoreBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    incident: str = Field(min_length=1, description="the drill incident, e.g. INC-2026-0042")
-    scenario: str = Field(min_length=1, description="the scenario file's YAML text")
+    incident: Name = Field(min_length=1, description="the drill incident, e.g. INC-2026-0042")
+    scenario: Document = Field(min_length=1, description="the scenario file's YAML text")
 
 
 @router.post("/drills/score", summary="Score a drill incident against its scenario and "

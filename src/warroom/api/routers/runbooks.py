@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Name
 from warroom.clock import isoformat
 from warroom.domain.errors import NotFound
 from warroom.runbooks.attachments import AttachmentService
@@ -22,7 +23,7 @@ Svc = Annotated[Services, Depends(services)]
 
 class AttachBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    runbook: str
+    runbook: Name
 
 
 @router.get("/api/v1/runbooks", summary="Runbooks in the configured directory")

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.openapi import other_media
 from warroom.api.presenters import event_json
 from warroom.api.routers.approvals import seen_by
+from warroom.api.types import Name, Text
 from warroom.runbooks import reverts
 from warroom.runbooks.approvals import ApprovalService
 from warroom.runbooks.registry import registry
@@ -29,13 +31,13 @@ class Body(BaseModel):
 
 
 class StartBody(Body):
-    runbook: str
-    incident: str | None = None
-    params: dict[str, str] = {}
+    runbook: Name
+    incident: Name | None = None
+    params: dict[Name, Text] = {}
 
 
 class RunStepBody(Body):
-    params: dict[str, str] = {}
+    params: dict[Name, Text] = {}
 
 
 class NoteBody(Body):
@@ -130,7 +132,8 @@ def request_approval(run_id: str, step_id: str, body: ReasonBody, svc: Svc,
                                                                       body.reason))
 
 
-@router.get("/artifacts/{sha256}", summary="Stored step output by its sha256")
+@router.get("/artifacts/{sha256}", summary="Stored step output by its sha256",
+            response_class=Response, responses=other_media("text/plain; charset=utf-8"))
 def artifact(sha256: str, svc: Svc, caller: Caller) -> Response:
     content = RunService(svc.runtime).artifact(caller, sha256)
     return Response(content, media_type="text/plain; charset=utf-8",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Instant, Line, Text
 from warroom.domain.errors import InvalidCommand
 from warroom.intake import silences as store
 from warroom.routing.duration import Duration
@@ -23,11 +24,11 @@ Svc = Annotated[Services, Depends(services)]
 class SilenceBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    matchers: list[str] = Field(min_length=1, examples=[['alertname="DiskFull"']])
-    starts_at: datetime | None = Field(None, description="default: now")
-    ends_at: datetime | None = None
+    matchers: list[Line] = Field(min_length=1, examples=[['alertname="DiskFull"']])
+    starts_at: Instant | None = Field(None, description="default: now")
+    ends_at: Instant | None = None
     duration: Duration | None = Field(None, description="instead of ends_at, e.g. 2h")
-    comment: str = Field(min_length=1)
+    comment: Text = Field(min_length=1)
 
 
 @router.get("", summary="Silences: active and pending, or all with ?all=true")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json, incident_json
+from warroom.api.types import Name
 from warroom.paging.directory import directory
 from warroom.paging.updates import UpdateRequest, default_phase, post_update, render_update
 from warroom.services.principal import Principal
@@ -25,7 +26,7 @@ AudienceName = Literal["internal", "customer", "public"]
 
 class UpdateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: str | None = None
+    status: Name | None = None
     body: str | None = Field(None, max_length=20000)
     template: Phase | None = None
     audience: AudienceName = "internal"

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from warroom.api.deps import Services, principal, services
+from warroom.api.types import Name, RowId
 from warroom.domain.errors import Unauthenticated
 from warroom.services.principal import Principal
 
@@ -18,11 +19,11 @@ Svc = Annotated[Services, Depends(services)]
 
 class UserBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str
-    role: str = "responder"
-    password: str | None = Field(None, min_length=8)
-    display_name: str = ""
-    email: str | None = None
+    name: Name
+    role: Name = "responder"
+    password: Name | None = Field(None, min_length=8)
+    display_name: Name = ""
+    email: Name | None = None
     security: bool = False
 
 
@@ -41,9 +42,9 @@ class PasswordBody(BaseModel):
 
 class TokenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str | None = Field(None, description="defaults to the caller")
-    role: str | None = None
-    name: str = ""
+    user: Name | None = Field(None, description="defaults to the caller")
+    role: Name | None = None
+    name: Name = ""
 
 
 @router.get("/me")
@@ -101,5 +102,5 @@ def create_token(body: TokenBody, svc: Svc, caller: Caller) -> dict[str, Any]:
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+def revoke_token(token_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     return svc.users.revoke_token(caller, token_id).public()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import timedelta
-from urllib.parse import quote
 
 import httpx
 
 from warroom.runbooks.executors.result import StepResult, step_result
 from warroom.runbooks.model import ExecutionMode, HttpExecutor
-from warroom.runbooks.templating import RenderError, render_text
+from warroom.runbooks.templating import RenderError, render_text, render_url
 
 OUTPUT_CAP = 64 * 1024
 
@@ -21,7 +20,7 @@ def run_http(step: HttpExecutor, params: Mapping[str, str], *,
              client: httpx.Client | None = None) -> StepResult:
     """Send the request and check it against the step's expectations."""
     try:
-        url = render_text(step.url, params, lambda v: quote(v, safe=""))
+        url = render_url(step.url, params)
         headers = {k: render_text(v, params) for k, v in step.headers.items()}
         body = render_text(step.body, params) if step.body is not None else None
     except RenderError as exc:
