@@ -25,13 +25,14 @@ from warroom.services.users import UserService
 from warroom.testing.intake import am_alert, am_webhook, keys
 from warroom.web.testkit import PASSWORD, Browser, add_users, org_runtime_at, token_for
 
-PUBLIC, INTAKE, FEED = "public", "intake key", "feed secret"
+PUBLIC, INTAKE, FEED, ACK = "public", "intake key", "feed secret", "signed ack link"
 # Every route and who may call it: a role is the minimum (restricted incidents additionally
 # need participation, security or admin), "self" a user acting on their own account (or an
-# admin), PUBLIC needs nothing, INTAKE an integration key, FEED a calendar feed secret.
+# admin), PUBLIC needs nothing, INTAKE an integration key, FEED a calendar feed secret, ACK
+# the signed single-use acknowledge link a page carries.
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC, ("GET", "/api/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC, ("MOUNT", "/static"): PUBLIC,
+    ("MOUNT", "/static"): PUBLIC,
     ("GET", "/healthz"): PUBLIC, ("GET", "/readyz"): PUBLIC, ("GET", "/metrics"): PUBLIC,
     ("GET", "/login"): PUBLIC, ("POST", "/login"): PUBLIC, ("POST", "/logout"): "viewer",
     ("GET", "/status"): PUBLIC, ("GET", "/status/incidents/{ref}"): PUBLIC,
@@ -47,6 +48,17 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/intake/generic/{key}"): INTAKE,
     ("POST", "/api/v1/intake/heartbeat/{key}"): INTAKE,
     ("GET", "/ical/{secret}.ics"): FEED,
+    ("GET", "/ack/{token}"): ACK, ("POST", "/ack/{token}"): ACK,
+    ("GET", "/favicon.ico"): PUBLIC, ("GET", "/api/docs/reference.css"): PUBLIC,
+    # the read side of Alertmanager's API, behind an intake key (docs/intake.md)
+    **{(method, path): INTAKE for method, path in (
+        ("GET", "/api/v2/alerts"), ("GET", "/api/v2/receivers"), ("GET", "/api/v2/status"),
+        ("GET", "/api/v2/silences"), ("POST", "/api/v2/silences"),
+        ("GET", "/api/v2/silence/{silence_id}"), ("DELETE", "/api/v2/silence/{silence_id}"))},
+    ("GET", "/api/v1/incidents/{ref}/publication"): "viewer",
+    ("POST", "/api/v1/incidents/{ref}/publish"): "commander",
+    ("POST", "/incidents/{ref}/publish"): "commander",
+    ("POST", "/incidents/{ref}/assign-me"): "responder",
     # incidents
     ("GET", "/api/v1/incidents"): "viewer", ("POST", "/api/v1/incidents"): "responder",
     ("GET", "/api/v1/incidents/{ref}"): "viewer",
@@ -251,7 +263,7 @@ def test_every_route_has_an_access_rule(world: World) -> None:
 def test_anonymous_callers_get_nothing_from_protected_reads(world: World) -> None:
     anon = TestClient(world.client.app)
     for (method, path), rule in sorted(RULES.items()):
-        if method != "GET" or rule in (PUBLIC, INTAKE, FEED) or path in STREAMS:
+        if method != "GET" or rule in (PUBLIC, INTAKE, FEED, ACK) or path in STREAMS:
             continue
         resp = anon.get(_url(path, world.params, world), follow_redirects=False)
         if path.startswith("/api/"):
@@ -262,7 +274,7 @@ def test_anonymous_callers_get_nothing_from_protected_reads(world: World) -> Non
 
 def _reads(world: World) -> Iterator[str]:
     for (method, path), rule in sorted(RULES.items()):
-        if method == "GET" and rule not in (INTAKE,) and path not in STREAMS:
+        if method == "GET" and rule not in (INTAKE, ACK) and path not in STREAMS:
             yield _url(path, world.params, world)
 
 

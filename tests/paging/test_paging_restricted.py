@@ -62,7 +62,8 @@ def test_restricted_incident_messages_reach_only_security_channels(
         assert _events(rig, ref, "ack_sla_breached")
         resp = rig.post(f"/api/v1/incidents/{ref}/updates",
                         {"audience": "public", "body": "All fine."}, who="security")
-        assert resp.status_code == 201, resp.text
+        assert resp.status_code == 422, resp.text  # refused: it could never be public
+        assert "restricted incident never gets public updates" in resp.json()["detail"]
         rig.run()
 
         team_chat = [r.json()["text"] for r in rig.paths("/team-chat")]

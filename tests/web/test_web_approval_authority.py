@@ -45,8 +45,8 @@ def test_self_assigned_roles_through_the_console_never_approve(
                   "commander role)") in html
     shown = second_browser.get(f"/api/v1/approvals/{req}").json()
     assert shown["can_approve"] is False
-    assert f'<pre class="command" data-approval-command="{STEP}">{escape(shown["rendered"])}' \
-        in html
+    assert (f'<pre class="command" data-approval-command="{STEP}"><code>'
+            f'{escape(shown["rendered"])}') in html
     assert escape(shown["target"]) in html
 
     for actor, user in ((second_browser, "sam"), (browser, "sam")):

@@ -135,7 +135,9 @@ class PagingRig:
         return [r.json() for r in self.paths("/pager") if r.json()["destination"] == user]
 
     def declare(self, severity: str = "P0", **extra: Any) -> str:
-        resp = self.client.post("/api/v1/incidents", headers=self.users.headers("responder"),
+        # Naming a commander carries approval rights, which a responder may not hand out.
+        who = "commander" if "commander" in extra else "responder"
+        resp = self.client.post("/api/v1/incidents", headers=self.users.headers(who),
                                 json={"title": "Checkout down", "severity": severity,
                                       "services": ["api"], **extra})
         assert resp.status_code == 201, resp.text
