@@ -62,8 +62,8 @@ def counts(runtime: Runtime) -> tuple[int, Counter[str], list[tuple[str, int]]]:
         attached = Counter(r[0] for r in conn.execute(
             sa.select(incident_events.c.incident_id)
             .where(incident_events.c.kind == "alert_attached")))
-        stored = [(r.dedup_key, r.count) for r in conn.execute(
-            sa.select(alerts).order_by(alerts.c.dedup_key))]
+        stored = [(str(key), int(seen)) for key, seen in conn.execute(
+            sa.select(alerts.c.dedup_key, alerts.c["count"]).order_by(alerts.c.dedup_key))]
     return declared, attached, stored
 
 
