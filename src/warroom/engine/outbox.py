@@ -267,6 +267,21 @@ def list_rows(runtime: Runtime, status: str | None = None, limit: int = 100
                  "subject": r.payload.get("subject")} for r in conn.execute(query)]
 
 
+def attempts(runtime: Runtime, row_id: int) -> list[dict[str, Any]] | None:
+    """Every delivery attempt of one outbox row, oldest first; None if there is no such row."""
+    from warroom.store.db import read
+
+    with read(runtime.engine) as conn:
+        if conn.execute(sa.select(outbox.c.id).where(outbox.c.id == row_id)).first() is None:
+            return None
+        return [{"attempt": r.attempt, "worker": r.worker, "claim_id": r.claim_id,
+                 "started_at": r.started_at, "finished_at": r.finished_at, "ok": r.ok,
+                 "status": r.status, "outcome": r.outcome, "detail": r.detail}
+                for r in conn.execute(sa.select(outbox_attempts)
+                                      .where(outbox_attempts.c.outbox_id == row_id)
+                                      .order_by(outbox_attempts.c.id))]
+
+
 def depth(runtime: Runtime) -> dict[str, int]:
     from warroom.store.db import read
 
