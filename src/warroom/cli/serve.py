@@ -82,10 +82,17 @@ def serve(
 
         worker = Worker(runtime)
         worker.start()
+    from warroom.web.broadcast import live_broadcaster
+    from warroom.web.live_bridge import start_live_bridge
+
+    # Other instances' changes reach this instance's live consoles (PostgreSQL only).
+    bridge = start_live_bridge(runtime, live_broadcaster(runtime).publish)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
                     access_log=False, server_header=False)
     finally:
+        if bridge:
+            bridge.stop()
         if worker:
             worker.stop()
 
@@ -108,8 +115,13 @@ def worker() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     engine_worker.start()
+    from warroom.web.live_bridge import start_live_bridge
+
+    bridge = start_live_bridge(runtime, None)  # this process's changes reach the consoles
     out.print(f"warroom worker {engine_worker.name} running; Ctrl-C to stop")
     stop.wait()
+    if bridge:
+        bridge.stop()
     engine_worker.stop()
 
 
