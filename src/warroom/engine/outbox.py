@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Short, renewed by a heartbeat while a delivery is in flight: an instance that dies holds
 # its few rows back for seconds, not minutes.
-LEASE = timedelta(seconds=10)
-HEARTBEAT = 2.0  # seconds between lease renewals
+LEASE = timedelta(seconds=3)
+HEARTBEAT = 1.0  # seconds between lease renewals
 CLAIM_LIMIT = 4  # rows per claim: at most this many can be in flight when an instance dies
 WAITING = ("pending", "sending", "failed")
 
