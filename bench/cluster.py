@@ -62,6 +62,9 @@ def summary(report: ClusterReport, label: str) -> None:
           f"duplicate deliveries {report.duplicate_deliveries}, steps out of order "
           f"{len(report.out_of_order)}, first page p50 {p50:.2f} s p99 "
           f"{report.p99_first_page():.2f} s max {max(latencies, default=0.0):.2f} s")
+    slowest = sorted(report.first_page_by_group.items(), key=lambda kv: -kv[1])[:8]
+    print(f"[{label}] slowest first pages: "
+          + ", ".join(f"{group} {seconds:.1f} s" for group, seconds in slowest))
 
 
 def grouping(args: argparse.Namespace, tmp: Path) -> bool:
@@ -99,9 +102,12 @@ def slow(args: argparse.Namespace, tmp: Path) -> bool:
     return done and report.duplicate_deliveries == 0 and not report.duplicate_incidents
 
 
-def restart_later(cluster: Cluster, index: int, delay: float) -> None:
+def restart_later(cluster: Cluster, index: int, delay: float, origin: float) -> None:
     time.sleep(delay)
+    began = time.monotonic() - origin
     cluster.restart(index)
+    print(f"[kill] instance {index} restarted at t={began:.1f} s, ready at "
+          f"t={time.monotonic() - origin:.1f} s")
 
 
 def kill(args: argparse.Namespace, tmp: Path) -> bool:
@@ -124,7 +130,7 @@ def kill(args: argparse.Namespace, tmp: Path) -> bool:
                     print(f"[kill] SIGKILL instance {victim} after alert {n} "
                           f"(t={killed_at:.1f} s, {in_flight} deliveries so far)")
                     restarter = threading.Thread(target=restart_later,
-                                                 args=(cluster, victim, args.restart_after))
+                                                 args=(cluster, victim, args.restart_after, start))
                     restarter.start()
                 sent_at[f"Storm{n}"] = time.monotonic()
                 statuses = send_to_every_instance(cluster.urls, storm_payload(n), client)
@@ -136,6 +142,9 @@ def kill(args: argparse.Namespace, tmp: Path) -> bool:
             done = wait_delivered(receiver, args.alerts * 3, args.timeout)
             time.sleep(args.latency + 2)
             report = check(url, receiver, sent_at)
+    slowest = sorted(report.first_page_by_group.items(), key=lambda kv: -kv[1])[:5]
+    print("[kill] slowest first pages, sent at: " + ", ".join(
+        f"{group} t={sent_at[group] - start:.1f} s" for group, _ in slowest))
     print(f"[kill] {args.alerts} alerts at {args.rate}/s to 3 instances, receiver "
           f"{args.latency} s, restarted after {args.restart_after} s; all delivered: {done}")
     summary(report, "kill")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 # its few rows back for seconds, not minutes.
 LEASE = timedelta(seconds=3)
 HEARTBEAT = 1.0  # seconds between lease renewals
-CLAIM_LIMIT = 4  # rows per claim: at most this many can be in flight when an instance dies
+CLAIM_LIMIT = 4  # rows in flight per worker: at most this many can go twice if it dies
+CLAIM_BUDGET = 1.0  # seconds a delivery run keeps claiming before timers get their turn
 WAITING = ("pending", "sending", "failed")
 
 
@@ -142,37 +144,51 @@ class OutboxWorker:
     heartbeat: float = HEARTBEAT
 
     def run(self, worker: str, limit: int = CLAIM_LIMIT,
-            pool: ThreadPoolExecutor | None = None) -> int:
-        """Deliver what is due. Claimed rows never share an (incident, channel), so they can
-        go out in parallel without breaking per-incident order. While any is in flight the
-        calling thread renews the leases every `heartbeat` seconds."""
+            pool: ThreadPoolExecutor | None = None, budget: float = CLAIM_BUDGET) -> int:
+        """Deliver what is due, up to `limit` rows in flight at once: each time one returns,
+        claim another, for `budget` seconds; then let the last ones finish. Claimed rows never
+        share an (incident, channel), so they go out in parallel without breaking
+        per-incident order. While any is in flight the leases are renewed every `heartbeat`
+        seconds. Returns how many were sent."""
         self.worker = worker
-        rows = claim_due(self.runtime, worker, limit)
-        sendable = []
-        for row in rows:
-            wait = self.deliverer.rate_wait(row)
-            if wait > 0:
-                postpone(self.runtime, row, wait)
-            else:
-                sendable.append(row)
-        if not sendable:
-            return 0
         own = pool is None
         executor = pool or ThreadPoolExecutor(1, thread_name_prefix="warroom-deliver")
+        in_flight: dict[Future[str], OutboxRow] = {}
+        started = beat = time.monotonic()
+        sent = 0
         try:
-            in_flight = {executor.submit(self.deliver_one, row): row for row in sendable}
-            waiting = set(in_flight)
-            while waiting:
-                _done, waiting = wait_for(waiting, timeout=self.heartbeat)
-                if waiting:
+            while True:
+                room = limit - len(in_flight)
+                if room > 0 and time.monotonic() - started < budget:
+                    for row in self._claim(worker, room):
+                        in_flight[executor.submit(self.deliver_one, row)] = row
+                        sent += 1
+                if not in_flight:
+                    return sent
+                done, _ = wait_for(in_flight, timeout=self.heartbeat,
+                                   return_when=FIRST_COMPLETED)
+                for future in done:
+                    del in_flight[future]
+                if in_flight and time.monotonic() - beat >= self.heartbeat:
+                    beat = time.monotonic()
                     try:
-                        renew_leases(self.runtime, [in_flight[f] for f in waiting])
+                        renew_leases(self.runtime, list(in_flight.values()))
                     except Exception:  # the next beat retries; the lease leaves slack for it
                         log.exception("outbox lease renewal failed")
         finally:
             if own:
                 executor.shutdown(wait=True)
-        return len(sendable)
+
+    def _claim(self, worker: str, limit: int) -> list[OutboxRow]:
+        """Claim due rows; those their destination's rate limit holds back go back to wait."""
+        sendable = []
+        for row in claim_due(self.runtime, worker, limit):
+            wait = self.deliverer.rate_wait(row)
+            if wait > 0:
+                postpone(self.runtime, row, wait)
+            else:
+                sendable.append(row)
+        return sendable
 
     def attempt(self, row: OutboxRow) -> DeliveryResult:
         try:

@@ -224,6 +224,7 @@ class ClusterReport:
     deliveries_per_key: dict[str, int] = field(default_factory=dict)
     out_of_order: list[str] = field(default_factory=list)
     first_page_latency: list[float] = field(default_factory=list)
+    first_page_by_group: dict[str, float] = field(default_factory=dict)
 
     @property
     def duplicate_incidents(self) -> dict[str, int]:
@@ -269,4 +270,5 @@ def check(database_url: str, receiver: PagingReceiver, sent_at: dict[str, float]
             group = by_incident[incident_id]
             if group in sent_at:
                 report.first_page_latency.append(steps[0][1] - sent_at[group])
+                report.first_page_by_group[group] = steps[0][1] - sent_at[group]
     return report
