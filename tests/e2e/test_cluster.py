@@ -58,15 +58,19 @@ def test_three_instances_make_one_incident_per_group_and_page_in_order(
     sent_at: dict[str, float] = {}
     with httpx.Client() as client:
         for n in range(ALERTS):
+            if n == ALERTS // 2:
+                cluster.kill(1)  # SIGKILL mid-storm: its claims and leases are left behind
             sent_at[f"Storm{n}"] = time.monotonic()
-            assert send_to_every_instance(cluster.urls, storm_payload(n), client) == [202] * 3
+            statuses = send_to_every_instance(cluster.urls, storm_payload(n), client)
+            assert statuses == [202] * len(cluster.urls)
     expected = ALERTS * 3  # three steps per incident, one request each
     assert wait_for(lambda: len({d.key for d in receiver.deliveries()}) >= expected, 120), \
         f"only {len(receiver.deliveries())} of {expected} pages arrived"
     time.sleep(2)  # a duplicate would arrive now
     report = check(cluster.env["WARROOM_DATABASE_URL"], receiver, sent_at)
     assert report.duplicate_incidents == {}
-    assert report.duplicate_deliveries == 0, report.deliveries_per_key
+    # Only what the killed instance had in flight (at most 4) may go twice.
+    assert report.duplicate_deliveries <= 4, report.deliveries_per_key
     assert report.out_of_order == []
     assert len(report.first_page_latency) == ALERTS
 

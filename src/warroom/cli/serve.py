@@ -81,7 +81,10 @@ def serve(
         from warroom.engine.worker import Worker
 
         worker = Worker(runtime)
-        worker.start()
+        # Started once the process is warm (imports done, app built, about to listen): a
+        # cold worker is slow, and what it claims waits for it, while other instances could
+        # have sent it (bench/cluster.py, restart after a kill).
+        app.router.add_event_handler("startup", worker.start)
     from warroom.web.broadcast import live_broadcaster
     from warroom.web.live_bridge import start_live_bridge
 
