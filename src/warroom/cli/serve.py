@@ -81,11 +81,21 @@ def serve(
         from warroom.engine.worker import Worker
 
         worker = Worker(runtime)
-        worker.start()
+        # Started once the process is warm (imports done, app built, about to listen): a
+        # cold worker is slow, and what it claims waits for it, while other instances could
+        # have sent it (bench/cluster.py, restart after a kill).
+        app.router.add_event_handler("startup", worker.start)
+    from warroom.web.broadcast import live_broadcaster
+    from warroom.web.live_bridge import start_live_bridge
+
+    # Other instances' changes reach this instance's live consoles (PostgreSQL only).
+    bridge = start_live_bridge(runtime, live_broadcaster(runtime).publish)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
                     access_log=False, server_header=False)
     finally:
+        if bridge:
+            bridge.stop()
         if worker:
             worker.stop()
 
@@ -108,8 +118,13 @@ def worker() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     engine_worker.start()
+    from warroom.web.live_bridge import start_live_bridge
+
+    bridge = start_live_bridge(runtime, None)  # this process's changes reach the consoles
     out.print(f"warroom worker {engine_worker.name} running; Ctrl-C to stop")
     stop.wait()
+    if bridge:
+        bridge.stop()
     engine_worker.stop()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,9 @@ def claim(conn: sa.Connection, table: sa.Table, due_column: sa.Column[Any],
     """Mark up to `limit` due rows as claimed by `worker` until now + lease; return them.
 
     A row is due when `ready` holds (e.g. pending and due_at <= now) or when another worker's
-    lease on it has expired (that worker died mid-pass)."""
+    lease on it has expired (that worker died mid-pass). Every claim writes a new `claim_id`
+    (a fencing token): a result may be recorded only while the row still carries it, so a
+    worker whose lease lapsed cannot overwrite the result of the one that reclaimed the row."""
     expired = sa.and_(table.c.status == running_status, table.c.lease_until < now)
     where = sa.or_(ready, expired)
     if extra is not None:
@@ -27,9 +30,21 @@ def claim(conn: sa.Connection, table: sa.Table, due_column: sa.Column[Any],
     if not ids:
         return []
     conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(
-        status=running_status, lease_until=now + lease, claimed_by=worker))
+        status=running_status, lease_until=now + lease, claimed_by=worker[:64],
+        claim_id=secrets.token_hex(8)))
     return list(conn.execute(sa.select(table).where(table.c.id.in_(ids))
                              .order_by(due_column, table.c.id)))
+
+
+def renew(conn: sa.Connection, table: sa.Table, ids: list[int], claim_id: str,
+          until: datetime, running_status: str = "running") -> int:
+    """Extend the lease on rows still held under `claim_id` (the heartbeat of a long
+    delivery); returns how many are still held."""
+    if not ids:
+        return 0
+    return int(conn.execute(sa.update(table).where(
+        table.c.id.in_(ids), table.c.claim_id == claim_id,
+        table.c.status == running_status).values(lease_until=until)).rowcount or 0)
 
 
 def try_singleton(conn: sa.Connection, name: str) -> bool:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from warroom.engine.leases import claim
+from warroom.engine.leases import claim, renew
 from warroom.store.engine import timers
 
 if TYPE_CHECKING:
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# Short, and renewed before each batch of a long pass: an instance that dies holds its
+# claimed timers back for seconds, not a minute.
+LEASE = timedelta(seconds=5)
 MAX_ATTEMPTS = 8
 
 
@@ -35,10 +37,19 @@ class Timer:
     due_at: datetime
     payload: dict[str, Any]
     attempts: int
+    claim_id: str | None = None  # the fencing token of the claim that handed it out
+
+
+class LostClaim(RuntimeError):
+    """The timer was reclaimed by another worker while this one fired it (its lease lapsed):
+    this worker's effects are rolled back and the other worker's stand."""
 
 
 TimerHandler = Callable[["Runtime", sa.Connection, Timer], None]
 HANDLERS: dict[str, TimerHandler] = {}
+# Kinds whose timers fire in due order per incident: one waits while an earlier timer of the
+# same kind and incident is still pending or running (e.g. escalation steps).
+ORDERED_KINDS: set[str] = set()
 
 
 def handler(kind: str) -> Callable[[TimerHandler], TimerHandler]:
@@ -49,6 +60,24 @@ def handler(kind: str) -> Callable[[TimerHandler], TimerHandler]:
         return fn
 
     return register
+
+
+def fire_in_order(kind: str) -> None:
+    """Fire timers of `kind` strictly in due order per incident."""
+    ORDERED_KINDS.add(kind)
+
+
+def _in_order() -> sa.ColumnElement[bool]:
+    """True for a timer that no earlier timer of its (ordered) kind and incident holds up."""
+    if not ORDERED_KINDS:
+        return sa.true()
+    earlier = timers.alias("earlier")
+    kinds = sorted(ORDERED_KINDS)
+    return sa.or_(timers.c.kind.not_in(kinds), timers.c.incident_id.is_(None), ~sa.exists().where(
+        earlier.c.incident_id == timers.c.incident_id, earlier.c.kind == timers.c.kind,
+        earlier.c.status.in_(["pending", "running"]),
+        sa.or_(earlier.c.due_at < timers.c.due_at,
+               sa.and_(earlier.c.due_at == timers.c.due_at, earlier.c.id < timers.c.id))))
 
 
 def schedule(conn: sa.Connection, *, kind: str, key: str, due_at: datetime, now: datetime,
@@ -93,7 +122,8 @@ def pending(conn: sa.Connection, incident_id: str | None = None,
 
 def _timer(row: sa.Row[Any]) -> Timer:
     return Timer(id=row.id, key=row.key, kind=row.kind, incident_id=row.incident_id,
-                 due_at=row.due_at, payload=row.payload, attempts=row.attempts)
+                 due_at=row.due_at, payload=row.payload, attempts=row.attempts,
+                 claim_id=row.claim_id)
 
 
 def next_due(engine: sa.Engine) -> datetime | None:
@@ -114,11 +144,14 @@ def fire_due(runtime: Runtime, worker: str, limit: int = 500,
     with runtime.engine.begin() as conn:
         rows = claim(conn, timers, timers.c.due_at,
                      sa.and_(timers.c.status == "pending", timers.c.due_at <= now),
-                     now, worker, LEASE, limit)
+                     now, worker, LEASE, limit, extra=_in_order())
     fired: list[tuple[Timer, float]] = []
     claimed = [_timer(row) for row in rows]
     for start in range(0, len(claimed), max(1, batch)):
         chunk = claimed[start:start + max(1, batch)]
+        if start:  # the heartbeat of a long pass: keep the rest of the claim alive
+            with runtime.engine.begin() as conn:
+                _renew(conn, claimed[start:], runtime.clock.now() + LEASE)
         done: list[Timer] = []
         failed: list[tuple[Timer, Exception]] = []
         try:
@@ -128,6 +161,9 @@ def fire_due(runtime: Runtime, worker: str, limit: int = 500,
                         with conn.begin_nested():
                             _fire_one(runtime, conn, timer)
                         done.append(timer)
+                    except LostClaim:
+                        log.warning("timer %s was reclaimed by another worker; its effects "
+                                    "here are rolled back", timer.key)
                     except Exception as exc:
                         log.exception("timer %s (%s) failed", timer.key, timer.kind)
                         failed.append((timer, exc))
@@ -147,8 +183,21 @@ def _fire_one(runtime: Runtime, conn: sa.Connection, timer: Timer) -> None:
     if fn is None:
         raise LookupError(f"no handler registered for timer kind {timer.kind!r}")
     fn(runtime, conn, timer)
-    conn.execute(sa.update(timers).where(timers.c.id == timer.id).values(
-        status="done", fired_at=runtime.clock.now(), lease_until=None))
+    held = conn.execute(sa.update(timers).where(
+        # Not conditional on the status: the handler may have cancelled its own timer.
+        timers.c.id == timer.id, timers.c.claim_id == timer.claim_id).values(
+        status="done", fired_at=runtime.clock.now(), lease_until=None)).rowcount
+    if not held:
+        raise LostClaim(f"timer {timer.key} was reclaimed by another worker")
+
+
+def _renew(conn: sa.Connection, held: list[Timer], until: datetime) -> None:
+    by_claim: dict[str, list[int]] = {}
+    for timer in held:
+        if timer.claim_id is not None:
+            by_claim.setdefault(timer.claim_id, []).append(timer.id)
+    for claim_id, ids in by_claim.items():
+        renew(conn, timers, ids, claim_id, until)
 
 
 def _failed(runtime: Runtime, timer: Timer, exc: Exception) -> None:
@@ -162,4 +211,6 @@ def _failed(runtime: Runtime, timer: Timer, exc: Exception) -> None:
         values |= {"status": "pending",
                    "due_at": now + timedelta(seconds=min(300, 2 ** attempts))}
     with runtime.engine.begin() as conn:
-        conn.execute(sa.update(timers).where(timers.c.id == timer.id).values(**values))
+        conn.execute(sa.update(timers).where(timers.c.id == timer.id,
+                                             timers.c.claim_id == timer.claim_id)
+                     .values(**values))

@@ -56,6 +56,7 @@ class RunResult:
     lateness: list[float] = field(default_factory=list)
     delivered: int = 0
     passes: list[str] = field(default_factory=list)
+    more: bool = False  # stopped at the round limit with work left: run again at once
 
 
 class Worker:
@@ -96,6 +97,8 @@ class Worker:
             result.delivered += sent
             if (not fired and sent == 0) or self._stop.is_set():
                 break
+        else:
+            result.more = True
         result.passes = self._run_passes()
         return result
 
@@ -127,7 +130,8 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.run_once()
+                if self.run_once().more:
+                    continue
             except Exception:
                 log.exception("worker pass failed; retrying shortly")
             nxt = timers.next_due(self.runtime.engine)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from warroom.intake import grouplock
 from warroom.intake import heartbeat as heartbeat_format
 from warroom.intake.changes import ChangeEvent
 from warroom.intake.integrations import Integration
@@ -79,6 +80,11 @@ def apply(conn: sa.Connection, pipeline: Pipeline, submissions: Sequence[Submiss
         if sub.heartbeat:
             pairs.add((sub.integration.name, _heartbeat_key(sub.integration)))
     current = _open_alerts(conn, pairs) if pairs else {}
+    fresh = [(s, sub.integration.service) for sub in submissions for s in sub.signals
+             if s.status == "firing" and (s.integration, s.dedup_key) not in current]
+    if fresh and grouplock.lock_new_alerts(conn, pipeline.plan.routing, fresh):
+        # Another instance may have stored some of them while we waited: those are repeats.
+        current.update(_open_alerts(conn, {(s.integration, s.dedup_key) for s, _ in fresh}))
     writes = _Writes()
     change_rows: list[dict[str, Any]] = []
     for sub in submissions:

@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from warroom.domain import incident as dom
 from warroom.domain.errors import DomainError
+from warroom.intake.grouplock import group_of
 from warroom.intake.signal import Signal
-from warroom.routing.grouping import OpenIncident, group_key, joinable_incident
-from warroom.routing.routes import RouteConfig, RouteMatch, RoutingConfig, route
+from warroom.routing.grouping import OpenIncident, joinable_incident
+from warroom.routing.routes import RouteConfig, RouteMatch, RoutingConfig
 from warroom.routing.rules import (
     RuleAction,
     RuleCompileError,
@@ -189,10 +190,7 @@ class Pipeline:
 
     def on_firing(self, conn: sa.Connection, batch: Batch, signal: Signal,
                   default_service: str | None) -> Decision:
-        matches = route(signal, self.plan.routing, default_service)
-        primary = matches[0]
-        # No route or integration names a service: the alert's own `service` label does.
-        service = primary.service or signal.labels.get("service") or None
+        primary, service, key = group_of(self.plan.routing, signal, default_service)
         if batch.silences is None:
             batch.silences = active_silences(conn, batch.now)
         silenced = is_silenced(signal.labels, service, batch.now, batch.silences,
@@ -200,7 +198,6 @@ class Pipeline:
         if silenced is not None:
             return Decision(service, None, _silence_ref(silenced))
         context = signal_context(signal, service, primary.severity)
-        key = group_key(signal.labels, primary.group_by)
         joined = self._joinable(conn, batch, service, key, primary) if service else None
         if joined is not None:
             context["incident"] = _incident_context(joined)

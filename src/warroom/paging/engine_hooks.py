@@ -26,6 +26,9 @@ timers.handler(updates.UPDATE_DUE)(updates.fire_update_due)
 timers.handler(updates.UPDATE_MISSED)(updates.fire_update_missed)
 timers.handler(warroom_setup.WAR_ROOM)(warroom_setup.fire)
 timers.handler(lifecycle.RETRIGGER)(lifecycle.fire_retrigger)
+# A later escalation step never fires while an earlier one is pending (e.g. held by an
+# instance that died): its page would overtake the earlier one.
+timers.fire_in_order(planner.STEP)
 
 
 def record_delivery(runtime: Runtime, conn: sa.Connection, row: OutboxRow,

@@ -84,8 +84,23 @@ def alembic_config(engine: sa.Engine) -> AlembicConfig:
 
 def upgrade(engine: sa.Engine, revision: str = "heads") -> None:
     """Apply migrations up to `revision` (each runs in a transaction). Each subsystem owns
-    its migrations, so there may be several heads; "heads" applies them all."""
-    command.upgrade(alembic_config(engine), revision)
+    its migrations, so there may be several heads; "heads" applies them all.
+
+    On PostgreSQL a session advisory lock (per schema) makes instances that start together
+    migrate one at a time; the later ones then find nothing left to do."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    key = sa.text("SELECT hashtextextended('warroom-migrations:' || current_schema(), 0)")
+    with engine.connect() as lock:
+        lock_key = lock.execute(key).scalar_one()
+        lock.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_key})
+        lock.commit()
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key})
+            lock.commit()
 
 
 def migration_state(engine: sa.Engine) -> tuple[str | None, str | None]:

@@ -63,8 +63,10 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         case "page_queued":
             return f"Page queued for {data.get('user', '?')} via {data.get('channel', '?')}"
         case "notification_sent":
+            attempt = data.get("attempt")
+            tries = f" on attempt {attempt}" if isinstance(attempt, int) and attempt > 1 else ""
             return f"Notified {data.get('destination') or data.get('user', '?')} via " \
-                f"{data.get('channel', '?')}"
+                f"{data.get('channel', '?')}{tries}"
         case "notification_failed":
             return f"Notification via {data.get('channel', '?')} failed (attempt " \
                 f"{data.get('attempt', '?')}): {str(data.get('detail', ''))[:160]}"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from warroom.api.deps import Services, principal, services
 from warroom.api.types import RowId
 from warroom.clock import isoformat
-from warroom.domain.errors import Conflict, InvalidCommand
+from warroom.domain.errors import Conflict, InvalidCommand, NotFound
 from warroom.engine import outbox
 from warroom.services.principal import Principal, require
 
@@ -41,3 +41,12 @@ def retry(row_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
         raise Conflict(f"notification {row_id} is not a dead letter (or does not exist); "
                        "list them with GET /api/v1/notifications?status=dead")
     return {"id": row_id, "status": "pending"}
+
+
+@router.get("/{row_id}/attempts", summary="Every delivery attempt of one notification")
+def list_attempts(row_id: int, svc: Svc, caller: Caller) -> dict[str, Any]:
+    require(caller, "admin", "reading the notification outbox")
+    found = outbox.attempts(svc.runtime, row_id)
+    if found is None:
+        raise NotFound(f"no notification {row_id}; list them with GET /api/v1/notifications")
+    return {"id": row_id, "items": [_json(a) for a in found]}
