@@ -179,3 +179,14 @@ def test_a_label_that_ssh_would_read_as_an_option_is_refused() -> None:
     assert not pwned
     assert detail.startswith("refused: step 'login' passes parameter 'host' to ssh as an ssh "
                              "option or destination"), detail
+
+
+TOKENS = [*"ab -c|;&()<>'\"`$\\{}#\n\tEOF", "{{p}}", "${p}", "sh ", "ssh ", "<<", "eval ",
+          "$(", "<<<"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(command=st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+def test_any_text_is_analysed_without_crashing(command: str) -> None:
+    for use in nested_uses(command, {"p"}):
+        assert use.parameter == "p" and use.context
