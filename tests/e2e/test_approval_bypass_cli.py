@@ -19,7 +19,7 @@ STEP = "failover-to-maintenance"
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path, {"WARROOM_CONFIG": str(REPO / "examples" / "org" / "org.yaml")})
-    srv.start()
+    srv.start(timeout=120)  # a cold start on a loaded machine can take half a minute
     yield srv
     srv.stop()
 

@@ -150,10 +150,43 @@ def test_values_reach_the_environment_under_their_own_names() -> None:
     ("sudo -u app bash -c \"{{p}}\"", [("p", "bash -c", True)]),
     ("watch -n 5 kubectl get pod {{p}}",
      [("p", "watch (runs its arguments through sh -c)", True)]),
-    ("ssh -i key {{p}} uptime", []),   # a destination is not a command
+    ("ssh -i key {{p}} uptime", [("p", "an ssh option or destination", False)]),
     ("echo ${p}; for p in 1 2; do sh -c \"echo ${p}\"; done", []),  # a shell variable
     ("echo '{{p}}' # then: sh -c {{p}}", []),   # comment text
 ])
 def test_nested_uses_are_found_where_a_second_parser_reads_the_text(
         command: str, expected: list[tuple[str, str, bool]]) -> None:
     assert [(u.parameter, u.context, u.code) for u in nested_uses(command, {"p"})] == expected
+
+
+def _real_ssh(value: str, untrusted: tuple[str, ...]) -> tuple[str, bool]:
+    """`ssh {{host}} true` through the real /usr/bin/ssh; (detail, marker created)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        policy = ShellPolicy(mode="enabled", workdir=work, timeout=timedelta(seconds=30))
+        result = run_shell("ssh -o BatchMode=yes {{host}} true", {"host": value}, policy,
+                           base_env={"PATH": os.environ["PATH"], "HOME": tmp},
+                           untrusted=untrusted, step_id="login")
+        return result.detail, (work / MARKER).exists()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/ssh").exists(), reason="needs the real ssh client")
+def test_a_label_that_ssh_would_read_as_an_option_is_refused() -> None:
+    attack = f"-oProxyCommand=touch {MARKER}"
+    _detail, pwned = _real_ssh(attack, untrusted=())
+    assert pwned   # the attack is live: one quoted word is still an ssh option
+    detail, pwned = _real_ssh(attack, untrusted=("host",))
+    assert not pwned
+    assert detail.startswith("refused: step 'login' passes parameter 'host' to ssh as an ssh "
+                             "option or destination"), detail
+
+
+TOKENS = [*"ab -c|;&()<>'\"`$\\{}#\n\tEOF", "{{p}}", "${p}", "sh ", "ssh ", "<<", "eval ",
+          "$(", "<<<"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(command=st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+def test_any_text_is_analysed_without_crashing(command: str) -> None:
+    for use in nested_uses(command, {"p"}):
+        assert use.parameter == "p" and use.context

@@ -55,9 +55,6 @@ SECURITY_ROLES = frozenset({"security", "security_lead"})
 RESPONDER_ROLES = frozenset({"responder", "sre", "oncall", "on_call", "engineer"})
 
 
-_norm = norm
-
-
 @dataclass(frozen=True)
 class Org:
     """What role mapping needs from the org config: team name -> member user names."""
@@ -70,10 +67,10 @@ def holds_role(principal: Principal, role: str, incident: IncidentState | None,
     """Whether `principal` counts as `role` for an approval on this incident (or none).
 
     `discounted` names incident roles the principal holds that do not count (self-granted)."""
-    name = _norm(role)
-    incident_roles = {_norm(r) for r, user in (incident.roles if incident else ())
+    name = norm(role)
+    incident_roles = {norm(r) for r, user in (incident.roles if incident else ())
                       if user == principal.name and r not in discounted}
-    teams = {_norm(t): members for t, members in org.teams.items()}
+    teams = {norm(t): members for t, members in org.teams.items()}
     if name in COMMANDER_ROLES:
         return principal.at_least("commander") or "commander" in incident_roles
     if name in SECURITY_ROLES:
@@ -94,7 +91,7 @@ def held_roles(principal: Principal, roles: Sequence[str], incident: IncidentSta
 
 def requirement(role: str, org: Org) -> str:
     """What qualifies someone as `role` for an approval, in words."""
-    name = _norm(role)
+    name = norm(role)
     if name in COMMANDER_ROLES:
         return (f"{role} (the commander user role or above, or this incident's commander "
                 "role)")
@@ -104,7 +101,7 @@ def requirement(role: str, org: Org) -> str:
         return "admin (the admin user role)"
     if name in RESPONDER_ROLES:
         return f"{role} (the responder user role or above)"
-    if name in {_norm(t) for t in org.teams}:
+    if name in {norm(t) for t in org.teams}:
         return f"{role} (membership of team {role})"
     return f"{role} (this incident's {role} role)"
 
@@ -290,10 +287,14 @@ class ApprovalService:
         return found
 
     def list_requests(self, principal: Principal | None, status: str | None = None,
-             run_id: str | None = None, limit: int = 100) -> list[ApprovalRequest]:
+             run_id: str | None = None, limit: int = 100,
+             incident_ref: str | None = None) -> list[ApprovalRequest]:
         who = require(principal, "viewer", "listing approvals")
         query = sa.select(approval_requests.c.id).order_by(
             approval_requests.c.requested_at.desc()).limit(limit)
+        if incident_ref:
+            incident_id = self.runs.incident(who, incident_ref).id
+            query = query.where(approval_requests.c.incident_id == incident_id)
         if status:
             query = query.where(approval_requests.c.status == status)
         if run_id:

@@ -41,7 +41,12 @@ from warroom.runbooks.model import (
     WaitExecutor,
 )
 from warroom.runbooks.registry import Registry, registry
-from warroom.runbooks.shellsafety import explain_use, unsafe_uses, untrusted_parameters
+from warroom.runbooks.shellsafety import (
+    explain_use,
+    option_refusals,
+    unsafe_uses,
+    untrusted_parameters,
+)
 from warroom.runbooks.templating import RenderError, render_shell, render_text, render_url
 from warroom.services.principal import Principal, require
 from warroom.store import db
@@ -182,15 +187,18 @@ def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> st
     return None
 
 
-def refuse_nested(runbook: Runbook, step: Step) -> None:
-    """Refuse a shell step that puts an alert-filled parameter where a second shell parses it."""
+def refuse_nested(runbook: Runbook, step: Step, values: Mapping[str, str]) -> None:
+    """Refuse a shell step that puts an alert-filled parameter where a second shell parses
+    it, or an alert-filled value starting with '-' where ssh reads options."""
     if not isinstance(step.executor, ShellExecutor):
         return
     untrusted = untrusted_parameters(runbook)
-    unsafe = unsafe_uses(step.executor.command, runbook.parameter_names(), untrusted)
-    if unsafe:
-        raise InvalidCommand("; ".join(explain_use(step.id, use, untrusted[use.parameter])
-                                       for use in unsafe))
+    command = step.executor.command
+    refused = [explain_use(step.id, use, untrusted[use.parameter])
+               for use in unsafe_uses(command, runbook.parameter_names(), untrusted)]
+    refused += option_refusals(step.id, command, values, untrusted)
+    if refused:
+        raise InvalidCommand("; ".join(refused))
 
 
 class RunService:
@@ -378,7 +386,7 @@ class RunService:
         reg = self.registry
         mode = reg.settings.mode()
         values, _, rendered = self.planned(run, runbook, step, given)
-        refuse_nested(runbook, step)
+        refuse_nested(runbook, step, values)
         committed = Committed()
         with self.rt.engine.begin() as conn:
             current = _lock_step(conn, run.id, step.id)

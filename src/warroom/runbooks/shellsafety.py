@@ -28,6 +28,8 @@ _INTERPRETER = re.compile(r"^(python[\d.]*|perl|ruby|node|nodejs|php|lua[\d.]*|R
 # Commands that join their arguments and hand them to a shell.
 _JOINERS = frozenset({"watch", "parallel"})
 _SSH = frozenset({"ssh", "autossh"})
+_SSH_COPY = frozenset({"scp", "sftp"})
+SSH_ARGUMENT = "an ssh option or destination"
 _SSH_ARG_OPTS = frozenset("bcDEeFIiJLlmOopQRSWw")
 _SOURCE = frozenset({"source", "."})
 _PLACEHOLDER = "\x01"
@@ -42,6 +44,8 @@ class NestedUse:
     parameter: str
     context: str
     code: bool = True
+    argument: bool = False  # an ssh/scp option or destination: a value starting with "-"
+    #                         would be read as an option (-oProxyCommand=... runs code)
 
 
 def env_name(parameter: str) -> str:
@@ -352,9 +356,12 @@ def _classify(cmd: _Command) -> tuple[list[tuple[str, str]], str | None]:
                 opt = rest[k].literal()
                 k += 2 if len(opt) == 2 and opt[1] in _SSH_ARG_OPTS else 1
             remote = rest[k + 1:]
+            found = [(r, SSH_ARGUMENT) for r in _command_refs(rest[:k + 1])]
             if not remote:
                 return found, "ssh"
-            return [(r, "an ssh remote command") for r in _command_refs(remote)], None
+            return found + [(r, "an ssh remote command") for r in _command_refs(remote)], None
+        if name in _SSH_COPY:
+            return [(r, SSH_ARGUMENT) for r in _command_refs(rest)], None
     return found, None
 
 
@@ -367,7 +374,8 @@ def nested_uses(command: str, declared: Collection[str]) -> list[NestedUse]:
     for cmd in lexer.commands:
         pipeline.append(cmd)
         nested, reader = _classify(cmd)
-        found += [NestedUse(r, ctx) for r, ctx in nested]
+        found += [NestedUse(r, ctx, code=False, argument=True) if ctx == SSH_ARGUMENT
+                  else NestedUse(r, ctx) for r, ctx in nested]
         found += [NestedUse(r, f"a here-doc read by {reader}") if reader
                   else NestedUse(r, "a here-doc", code=False) for r in cmd.heredoc_refs]
         if reader:
@@ -395,7 +403,18 @@ def data_uses(command: str, declared: Collection[str],
               untrusted: Collection[str]) -> list[NestedUse]:
     """Parameters filled from alert text inside a here-doc that a program reads as data."""
     return [u for u in nested_uses(command, declared)
-            if u.parameter in untrusted and not u.code]
+            if u.parameter in untrusted and not u.code and not u.argument]
+
+
+def option_refusals(step_id: str, command: str, values: Mapping[str, str],
+                    untrusted: Collection[str]) -> list[str]:
+    """Alert-filled values that ssh or scp would read as an option (they start with "-")."""
+    return [f"step {step_id!r} passes parameter {u.parameter!r} to ssh as {u.context}, and "
+            f"its value {values[u.parameter]!r} starts with '-', which ssh would read as an "
+            "option (-oProxyCommand=… runs a command) — refused; fix the alert's label"
+            for u in nested_uses(command, set(values))
+            if u.argument and u.parameter in untrusted
+            and values.get(u.parameter, "").startswith("-")]
 
 
 def explain_use(step_id: str, use: NestedUse, source: str | None = None) -> str:

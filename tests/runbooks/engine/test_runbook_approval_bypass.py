@@ -166,6 +166,9 @@ def test_authority_handed_down_by_a_commander_still_grants(
     assert mine["can_approve"] is False and "own request" in mine["cannot_approve_reason"]
     assert ok(_approve(client, users, req, "b"))["status"] == "pending"
     assert ok(_approve(client, users, req, "c"))["status"] == "granted"
+    [listed] = ok(client.get(f"/api/v1/approvals?incident={inc}",
+                             headers=users.headers("c")))["items"]
+    assert listed["id"] == req and listed["can_approve"] is False  # c already approved
     shown = ok(client.get(f"/api/v1/runs/{run['id']}", headers=users.headers("c")))
     [listed] = [r for r in shown["approvals"] if r["id"] == req]
     assert listed["status"] == "granted" and listed["rendered"] == "echo both"

@@ -29,9 +29,11 @@ class DecisionBody(BaseModel):
 
 @router.get("", summary="Approval requests, newest first")
 def list_requests(svc: Svc, caller: Caller, status: str | None = None,
-                  run: str | None = None,
+                  run: str | None = None, incident: str | None = None,
                   limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
-    items = ApprovalService(svc.runtime).list_requests(caller, status, run, limit)
+    """Each item carries the rendered command, its target and whether the caller can
+    approve it (`can_approve`, `cannot_approve_reason`)."""
+    items = ApprovalService(svc.runtime).list_requests(caller, status, run, limit, incident)
     return {"items": [seen_by(svc, caller, r) for r in items], "count": len(items)}
 
 

@@ -22,7 +22,12 @@ from pathlib import Path
 
 from warroom.runbooks.executors.result import StepResult, step_result
 from warroom.runbooks.model import ExecutionMode
-from warroom.runbooks.shellsafety import explain_use, parameter_env, unsafe_uses
+from warroom.runbooks.shellsafety import (
+    explain_use,
+    option_refusals,
+    parameter_env,
+    unsafe_uses,
+)
 from warroom.runbooks.templating import RenderError, render_shell
 
 DEFAULT_ENV_ALLOWLIST = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TZ", "KUBECONFIG"})
@@ -59,10 +64,11 @@ def run_shell(command: str, params: Mapping[str, str], policy: ShellPolicy, *,
 
     `untrusted` names the parameters filled from alert text: one of them inside a nested
     shell, eval, ssh or here-doc refuses the step, in every mode."""
-    unsafe = unsafe_uses(command, set(params), untrusted)
-    if unsafe:
-        return step_result("failed", "", command, detail="refused: " + "; ".join(
-            explain_use(step_id, use) for use in unsafe))
+    refused = [explain_use(step_id, use) for use in unsafe_uses(command, set(params),
+                                                                  untrusted)]
+    refused += option_refusals(step_id, command, params, untrusted)
+    if refused:
+        return step_result("failed", "", command, detail="refused: " + "; ".join(refused))
     try:
         rendered = render_shell(command, params)
     except RenderError as exc:
