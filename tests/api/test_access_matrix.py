@@ -316,6 +316,18 @@ def test_security_and_admins_see_the_restricted_incident_everywhere(
             assert _leaks(resp, world.markers), (who, url)
 
 
+def test_counts_leave_out_the_restricted_incident_for_outsiders_only(world: World) -> None:
+    def open_total(who: str) -> int:
+        return int(world.client.get("/api/v1/dashboard",
+                                    headers=world.tokens[who]).json()["open_total"])
+
+    assert [open_total(who) for who in OUTSIDERS] == [1, 1, 1]
+    assert [open_total(who) for who in INSIDERS] == [2, 2]
+    for who in OUTSIDERS:
+        listed = world.client.get("/api/v1/alerts", headers=world.tokens[who]).json()
+        assert listed["items"] == []
+
+
 def test_metrics_never_count_restricted_incidents(world: World) -> None:
     text = world.client.get("/metrics").text
     open_total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
