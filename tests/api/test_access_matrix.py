@@ -328,6 +328,29 @@ def test_security_and_admins_see_the_restricted_incident_everywhere(
             assert _leaks(resp, world.markers), (who, url)
 
 
+def test_counts_leave_out_the_restricted_incident_for_outsiders_only(world: World) -> None:
+    def open_total(who: str) -> int:
+        return int(world.client.get("/api/v1/dashboard",
+                                    headers=world.tokens[who]).json()["open_total"])
+
+    assert [open_total(who) for who in OUTSIDERS] == [1, 1, 1]
+    assert [open_total(who) for who in INSIDERS] == [2, 2]
+    for who in OUTSIDERS:
+        listed = world.client.get("/api/v1/alerts", headers=world.tokens[who]).json()
+        assert listed["items"] == []
+
+
+def test_no_shared_channel_is_told_about_the_restricted_incident(world: World) -> None:
+    # The example organisation sends runbook notices (approval requests) to team-chat and has
+    # no restricted_channels: the approval request on the restricted incident goes nowhere.
+    rows = world.client.get("/api/v1/notifications?limit=1000",
+                            headers=world.tokens["root"]).json()["items"]
+    internal = world.markers[1]
+    assert any(r["kind"] == "approval_request" for r in rows) is False
+    assert [r for r in rows if r["incident_id"] == internal and r["channel"]
+            and r["destination"] is None] == []
+
+
 def test_metrics_never_count_restricted_incidents(world: World) -> None:
     text = world.client.get("/metrics").text
     open_total = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()

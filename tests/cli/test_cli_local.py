@@ -99,3 +99,26 @@ def test_audit_chain_records_admin_changes_and_detects_edits(env: dict[str, str]
         conn.execute("UPDATE audit_events SET actor='mallory' WHERE seq=1")
     bad = runner.invoke(app, ["audit", "verify"], env=env)
     assert bad.exit_code == 1 and "event #1" in bad.output
+
+
+def test_user_role_deactivate_and_end_sessions(env: dict[str, str]) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["user", "create", "eve", "--admin", "--password", "longenough"], env=env)
+    runner.invoke(app, ["user", "create", "fay", "--password", "longenough"], env=env)
+    token = runner.invoke(app, ["token", "create", "--user", "fay"], env=env)
+    assert token.exit_code == 0, token.output
+    role = runner.invoke(app, ["user", "role", "fay", "commander", "--security"], env=env)
+    assert role.exit_code == 0 and "fay is now commander, security" in role.output
+    bad = runner.invoke(app, ["user", "role", "fay", "owner"], env=env)
+    assert bad.exit_code == 1 and "unknown role 'owner'" in bad.output
+    ended = runner.invoke(app, ["user", "end-sessions", "fay"], env=env)
+    assert ended.exit_code == 0 and "ended 0 session(s) of fay" in ended.output
+    off = runner.invoke(app, ["user", "deactivate", "fay"], env=env)
+    assert off.exit_code == 0 and "deactivated" in off.output
+    listed = runner.invoke(app, ["user", "list"], env=env)
+    [fay] = [line.split("│") for line in listed.output.splitlines() if " fay " in line]
+    assert [cell.strip() for cell in fay[1:5]] == ["fay", "commander", "yes", "no"]
+    tokens = runner.invoke(app, ["token", "revoke", "1"], env=env)  # already revoked: no-op
+    assert tokens.exit_code == 0
+    last = runner.invoke(app, ["user", "deactivate", "eve"], env=env)
+    assert last.exit_code == 1 and "last active admin" in last.output

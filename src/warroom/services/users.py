@@ -6,7 +6,7 @@ import builtins
 import functools
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,17 @@ def _dummy_hash() -> str:
     """A hash to verify against for unknown users, so their login costs what a real one does
     (computed on first use: hashing at import would slow every start)."""
     return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def principal_of(user: store.UserRow, via: str, credential: str = "",
+                 role: str | None = None) -> Principal:
+    return Principal(user.name, role or user.role, user.is_security, user.id, via=via,
+                     credential=credential)
+
+
+def token_role(token: store.TokenRow, user: store.UserRow) -> str:
+    """A token never grants more than its user currently has."""
+    return min(token.role, user.role, key=lambda r: ROLE_RANK[r])
 
 
 def new_password() -> str:
@@ -132,7 +143,7 @@ class UserService:
             return None
         if not check_password(user.password_hash, password) or not user.active:
             return None
-        return Principal(user.name, user.role, user.is_security, user.id, via="session")
+        return principal_of(user, "session")
 
     def login(self, name: str, password: str, client: str) -> tuple[Principal, str]:
         """Check the password under the throttle and open a session; (principal, secret).
@@ -144,7 +155,7 @@ class UserService:
         if wait is not None:
             raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds", wait)
         who = self.authenticate_password(name, password)
-        if who is None:
+        if who is None or who.user_id is None:
             if self.throttle.failed(name, client, now):
                 with self.rt.engine.begin() as conn:
                     append_audit(conn, "anonymous", "login_throttled",
@@ -152,16 +163,10 @@ class UserService:
             raise Unauthenticated("wrong user name or password")
         self.throttle.succeeded(name)
         secret = secrets.token_urlsafe(32)
-        assert who.user_id is not None
         with self.rt.engine.begin() as conn:
             store.insert_session(conn, user_id=who.user_id, secret=secret, client=client,
                                  at=now, expires_at=now + SESSION_LIFETIME)
-        return self._session_principal(who, secret), secret
-
-    @staticmethod
-    def _session_principal(who: Principal, secret: str) -> Principal:
-        return Principal(who.name, who.role, who.is_security, who.user_id, via="session",
-                         credential="session:" + store.hash_secret(secret))
+        return replace(who, credential="session:" + store.hash_secret(secret)), secret
 
     def session(self, secret: str) -> Principal | None:
         """The user of a live session (not logged out, not expired, user still active)."""
@@ -169,8 +174,7 @@ class UserService:
             user = store.find_session_user(conn, secret, self.rt.clock.now())
         if user is None:
             return None
-        return Principal(user.name, user.role, user.is_security, user.id, via="session",
-                         credential="session:" + store.hash_secret(secret))
+        return principal_of(user, "session", "session:" + store.hash_secret(secret))
 
     def logout(self, secret: str) -> None:
         now = self.rt.clock.now()
@@ -239,7 +243,7 @@ class UserService:
             user = store.get_user(conn, name)
         if user is None or not user.active:
             return None
-        return Principal(user.name, user.role, user.is_security, user.id, via="session")
+        return principal_of(user, "session")
 
     def authenticate_token(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX):
@@ -255,10 +259,7 @@ class UserService:
         if row.last_used_at is None or row.last_used_at < now - TOKEN_TOUCH_EVERY:
             with self.rt.engine.begin() as conn:
                 store.touch_token_if_stale(conn, row.id, now, now - TOKEN_TOUCH_EVERY)
-        # A token never grants more than its user currently has.
-        role = min(row.role, user.role, key=lambda r: ROLE_RANK[r])
-        return Principal(user.name, role, user.is_security, user.id, via="token",
-                         credential=f"token:{row.id}")
+        return principal_of(user, "token", f"token:{row.id}", token_role(row, user))
 
     def still_valid(self, principal: Principal) -> Principal | None:
         """The caller as they stand now, or None when what authenticated them has ended
@@ -270,17 +271,14 @@ class UserService:
                 user = store.find_session_user_by_id(conn, ref, now)
                 if user is None:
                     return None
-                return Principal(user.name, user.role, user.is_security, user.id,
-                                 via="session", credential=principal.credential)
+                return principal_of(user, "session", principal.credential)
             if kind == "token" and ref.isdigit():
                 row = store.get_token(conn, int(ref))
                 user = store.get_user_by_id(conn, row.user_id) if row else None
                 if row is None or user is None or row.revoked_at is not None or \
                         not user.active:
                     return None
-                role = min(row.role, user.role, key=lambda r: ROLE_RANK[r])
-                return Principal(user.name, role, user.is_security, user.id, via="token",
-                                 credential=principal.credential)
+                return principal_of(user, "token", principal.credential, token_role(row, user))
         return principal if kind == "" else None
 
     def create_token(self, principal: Principal | None, user_name: str, *,
