@@ -25,7 +25,7 @@ from warroom.services.users import UserService
 from warroom.testing.intake import am_alert, am_webhook, keys
 from warroom.web.testkit import PASSWORD, Browser, add_users, org_runtime_at, token_for
 
-PUBLIC, INTAKE, FEED = "public", "intake key", "feed secret"
+PUBLIC, INTAKE, FEED, ACK = "public", "intake key", "feed secret", "signed ack link"
 # Every route and who may call it: a role is the minimum (restricted incidents additionally
 # need participation, security or admin), "self" a user acting on their own account (or an
 # admin), PUBLIC needs nothing, INTAKE an integration key, FEED a calendar feed secret.
@@ -47,6 +47,14 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/intake/generic/{key}"): INTAKE,
     ("POST", "/api/v1/intake/heartbeat/{key}"): INTAKE,
     ("GET", "/ical/{secret}.ics"): FEED,
+    # a page's acknowledge link: the signed, single-use token is the credential
+    ("GET", "/ack/{token}"): ACK, ("POST", "/ack/{token}"): ACK,
+    # the Alertmanager API v2 read side: an intake key, or an API token of this role
+    ("GET", "/api/v2/alerts"): "viewer", ("GET", "/api/v2/silences"): "viewer",
+    ("POST", "/api/v2/silences"): "responder",
+    ("GET", "/api/v2/silence/{silence_id}"): "viewer",
+    ("DELETE", "/api/v2/silence/{silence_id}"): "responder",
+    ("GET", "/api/v2/status"): "viewer", ("GET", "/api/v2/receivers"): "viewer",
     # incidents
     ("GET", "/api/v1/incidents"): "viewer", ("POST", "/api/v1/incidents"): "responder",
     ("GET", "/api/v1/incidents/{ref}"): "viewer",
@@ -231,7 +239,7 @@ def _populate(rt: Runtime, client: TestClient) -> World:
               "runbook_id": "frontend-down", "name": "frontend", "user": "vic",
               "silence_id": "none", "sha256": "0" * 64, "secret": "wrcal_none",
               "key": "none", "token_id": "1", "row_id": "1", "step_id": "probe-frontend",
-              "verb": "approve"}
+              "verb": "approve", "token": "none.none"}
     return World(client, tokens, cookies, params, (ref, internal, "ZEBRA"))
 
 
@@ -251,7 +259,7 @@ def test_every_route_has_an_access_rule(world: World) -> None:
 def test_anonymous_callers_get_nothing_from_protected_reads(world: World) -> None:
     anon = TestClient(world.client.app)
     for (method, path), rule in sorted(RULES.items()):
-        if method != "GET" or rule in (PUBLIC, INTAKE, FEED) or path in STREAMS:
+        if method != "GET" or rule in (PUBLIC, INTAKE, FEED, ACK) or path in STREAMS:
             continue
         resp = anon.get(_url(path, world.params, world), follow_redirects=False)
         if path.startswith("/api/"):
