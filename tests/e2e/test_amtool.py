@@ -70,6 +70,8 @@ def test_amtool_queries_alerts_and_adds_queries_and_expires_silences(
 
     listed = amtool(served, tmp_path, "alert", "query").stdout
     assert "ApiDown" in listed and "DiskFull" in listed
+    by_receiver = amtool(served, tmp_path, "alert", "query", "--receiver=stor.*").stdout
+    assert "DiskFull" in by_receiver and "ApiDown" not in by_receiver
     [api_down] = json.loads(amtool(served, tmp_path, "-o", "json", "alert", "query",
                                    "alertname=ApiDown").stdout)
     assert api_down["labels"] == API_DOWN

@@ -122,7 +122,7 @@ def list_alerts(svc: Svc, caller: Caller,
                 receiver: str | None = None) -> list[dict[str, Any]]:
     try:
         wanted = am.AlertFilter(tuple(am.filter_matchers(filter or [])), active, silenced,
-                                inhibited, unprocessed)
+                                inhibited, unprocessed, am.receiver_pattern(receiver))
     except am.ApiInputError as exc:
         raise _input(exc) from None
     who = caller.user
@@ -134,8 +134,6 @@ def list_alerts(svc: Svc, caller: Caller,
         .where(alerts.c.status == "firing",
                sa.or_(alerts.c.incident_id.is_(None), visible))
         .order_by(alerts.c.id).limit(MAX_ALERTS))
-    if receiver:
-        query = query.where(alerts.c.service == receiver)
     now = svc.runtime.clock.now()
     with svc.runtime.engine.connect() as conn:
         rows = conn.execute(query).all()
