@@ -66,7 +66,14 @@ def declare_problems(document: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
+                declared = responses.get(str(status), {}).get("content", {})
                 responses[str(status)] = _problem_response(description)
+                # An operation that declares its own error body (the Alertmanager API's JSON
+                # strings) keeps it beside the problem+json of the shared middleware.
+                for media, body in declared.items():
+                    if media != PROBLEM_TYPE and body.get("schema", {}).get("$ref") != \
+                            "#/components/schemas/HTTPValidationError":  # FastAPI's own
+                        responses[str(status)]["content"][media] = body
     return document
 
 

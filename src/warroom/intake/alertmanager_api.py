@@ -6,6 +6,7 @@ Pure translation: rows and warroom silences in, Alertmanager JSON out; matchers 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +56,16 @@ def matcher_from_json(raw: Any, where: str) -> Matcher:
         raise ApiInputError(f"{where}.value", f"{where}.value: {exc}") from None
 
 
+def receiver_pattern(text: str | None) -> re.Pattern[str] | None:
+    """The `receiver` query parameter: a regular expression over receiver names."""
+    if not text:
+        return None
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise ApiInputError("receiver", f"receiver: invalid regular expression: {exc}") from None
+
+
 def filter_matchers(filters: Sequence[str]) -> list[Matcher]:
     """The `filter` query parameters (`alertname="X"`, or `{a="b",c=~"d"}`), all ANDed."""
     found: list[Matcher] = []
@@ -78,6 +89,8 @@ class AlertFilter:
     silenced: bool = True
     inhibited: bool = True
     unprocessed: bool = True
+    receiver: re.Pattern[str] | None = None
+    """matches the whole receiver name, as Alertmanager's `receiver` regex does"""
 
 
 def _suppression(silenced_by: str | None, labels: Mapping[str, str],
@@ -122,6 +135,9 @@ def keep_alert(alert: Mapping[str, Any], wanted: AlertFilter) -> bool:
     if not wanted.inhibited and status["inhibitedBy"]:
         return False
     if not wanted.active and status["state"] == "active":
+        return False
+    if wanted.receiver is not None and not any(
+            wanted.receiver.fullmatch(r["name"]) for r in alert["receivers"]):
         return False
     return all(m.matches(alert["labels"]) for m in wanted.matchers)
 

@@ -4,7 +4,6 @@ the intake fast path). A user's API token works too."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from pydantic import ValidationError
 
 from warroom import __version__
 from warroom.api.deps import Services, principal, services
-from warroom.api.problems import problem
 from warroom.clock import parse_instant
 from warroom.domain.errors import DomainError, InvalidCommand, Unauthenticated
 from warroom.intake import alertmanager_api as am
@@ -34,30 +32,48 @@ from warroom.store.schema import incidents
 
 
 class AmRoute(APIRoute):
-    """Errors as application/json (same problem fields): amtool's client reads only JSON, and
-    shows "no consumer" instead of the message for application/problem+json."""
+    """Errors as Alertmanager answers them: a JSON string naming the problem, with 400 for
+    any invalid input. amtool's client reads only application/json; it prints such a 400 as
+    "bad request: <message>" and cannot read application/problem+json at all."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def plain_json_errors(request: Request) -> Response:
+        async def alertmanager_errors(request: Request) -> Response:
+            headers: dict[str, str] = {}
             try:
                 return await handler(request)
             except DomainError as exc:
-                found = problem(exc.status_code, exc.title, exc.detail,
-                                instance=request.url.path)
+                status, detail = exc.status_code, exc.detail
+                if status == 401:
+                    headers["WWW-Authenticate"] = 'Bearer realm="warroom"'
             except RequestValidationError as exc:
+                status = 400
                 detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                                    for e in exc.errors())
-                found = problem(400, "Invalid request", detail, instance=request.url.path)
-            return JSONResponse(json.loads(bytes(found.body)), status_code=found.status_code,
-                                headers={k: v for k, v in found.headers.items()
-                                         if k.lower() == "www-authenticate"})
+            return JSONResponse(detail, status_code=400 if status == 422 else status,
+                                headers=headers)
 
-        return plain_json_errors
+        return alertmanager_errors
 
 
-router = APIRouter(prefix="/api/v2", tags=["alertmanager"], route_class=AmRoute)
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"type": "string"}}}}
+
+
+# Declared here so the OpenAPI document tells the truth: these answer JSON strings (the input
+# guard in front may still answer problem+json, which openapi.declare_problems adds).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Invalid input: a matcher, a time, a field of the silence"),
+    401: _error("No key of an alertmanager or prometheus integration, and no API token"),
+    403: _error("The API token's role is too low"),
+    404: _error("No such silence"),
+}
+
+
+router = APIRouter(prefix="/api/v2", tags=["alertmanager"], route_class=AmRoute,
+                   responses=ERRORS)
 Svc = Annotated[Services, Depends(services)]
 MAX_ALERTS = 10000
 _STARTED = time.time()
@@ -106,7 +122,7 @@ def list_alerts(svc: Svc, caller: Caller,
                 receiver: str | None = None) -> list[dict[str, Any]]:
     try:
         wanted = am.AlertFilter(tuple(am.filter_matchers(filter or [])), active, silenced,
-                                inhibited, unprocessed)
+                                inhibited, unprocessed, am.receiver_pattern(receiver))
     except am.ApiInputError as exc:
         raise _input(exc) from None
     who = caller.user
@@ -118,8 +134,6 @@ def list_alerts(svc: Svc, caller: Caller,
         .where(alerts.c.status == "firing",
                sa.or_(alerts.c.incident_id.is_(None), visible))
         .order_by(alerts.c.id).limit(MAX_ALERTS))
-    if receiver:
-        query = query.where(alerts.c.service == receiver)
     now = svc.runtime.clock.now()
     with svc.runtime.engine.connect() as conn:
         rows = conn.execute(query).all()
