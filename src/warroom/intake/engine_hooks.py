@@ -15,7 +15,7 @@ from warroom.config.loader import ConfigError
 from warroom.engine.worker import periodic
 from warroom.intake import heartbeat as heartbeat_format
 from warroom.intake import integrations as integ
-from warroom.intake import probes
+from warroom.intake import probes, triggers
 from warroom.intake.dedup import Submission
 from warroom.intake.pipeline import IntakeConfigError, compile_plan
 from warroom.intake.writer import writer_for
@@ -45,6 +45,7 @@ def install(runtime: Runtime) -> None:
                                            runtime.config.service_names())
         runtime.extras["intake.plan"] = compile_plan(runtime)
         runtime.extras["intake.probes"] = service_probes(runtime)
+        triggers.install(runtime, writer_for(runtime).pipeline)
     except integ.IntegrationConfigError as exc:
         raise ConfigError(str(exc).splitlines()) from None
     except IntakeConfigError as exc:

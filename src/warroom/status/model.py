@@ -205,7 +205,7 @@ def public_updates(incident_id: str, events: Sequence[Event],
         elif event.kind == "declared":
             status = "investigating"
         elif event.kind in ("status_changed", "resolved", "reopened", "closed",
-                            "acknowledged"):
+                            "acknowledged", "reactivated"):
             target = {"resolved": "resolved", "closed": "resolved",
                       "reopened": "investigating", "acknowledged": "investigating"}.get(
                 event.kind) or STATUSPAGE_STATUS.get(str(event.data.get("to")))
