@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,6 +201,9 @@ def run_flow(server: Server, headers: dict[str, str], hooks: HttpReceiver, tmp_p
                 and r.json()["incident"]["human_id"] == ref
                 and r.json()["destination"] == "alice"]
 
+    def status_is(ref: str, status: str) -> bool | None:
+        return get(server, headers, f"/api/v1/incidents/{ref}")["status"] == status or None
+
     def wait(check: Callable[[], T | None], what: str) -> T:
         try:
             return eventually(check, what, procs, timeout=90)
@@ -244,8 +248,7 @@ def run_flow(server: Server, headers: dict[str, str], hooks: HttpReceiver, tmp_p
         assert down["severity"] == "P0"
         wait(lambda: pages(down["human_id"]), "the ServiceDown page")
         for ref in (errors["human_id"], balance["human_id"]):
-            wait(lambda ref=ref: get(server, headers, f"/api/v1/incidents/{ref}")["status"]
-                 == "monitoring" or None, f"{ref} in monitoring")
+            wait(partial(status_is, ref, "monitoring"), f"{ref} in monitoring")
         errors = get(server, headers, f"/api/v1/incidents/{errors['human_id']}")
         balance = get(server, headers, f"/api/v1/incidents/{balance['human_id']}")
         assert errors["milestones"]["acknowledged"] is not None  # the admin acknowledged
@@ -257,8 +260,8 @@ def run_flow(server: Server, headers: dict[str, str], hooks: HttpReceiver, tmp_p
         target = set_metrics(metrics_target(port), HEALTHY_METRICS).start()
         wait(lambda: all(a["status"] == "resolved" for a in by_alertname()["ServiceDown"])
              or None, "ServiceDown to resolve")
-        wait(lambda: get(server, headers, f"/api/v1/incidents/{balance['human_id']}")["status"]
-             == "triggered" or None, "the low-balance incident to be active again")
+        wait(partial(status_is, balance["human_id"], "triggered"),
+             "the low-balance incident to be active again")
         wait(lambda: len(pages(balance["human_id"])) >= 2 or None, "the second P2 page")
 
         # 5. The rule is deleted and Prometheus reloads: nothing resolves the alert but its
@@ -266,8 +269,8 @@ def run_flow(server: Server, headers: dict[str, str], hooks: HttpReceiver, tmp_p
         reload_rules(prom, flow_rules(SERVICE_DOWN_RULE, ERROR_RATIO_RULE))
         wait(lambda: all(a["status"] == "resolved" for a in by_alertname()["LowBalance"])
              or None, "LowBalance to expire")
-        wait(lambda: get(server, headers, f"/api/v1/incidents/{balance['human_id']}")["status"]
-             == "monitoring" or None, "the low-balance incident back in monitoring")
+        wait(partial(status_is, balance["human_id"], "monitoring"),
+             "the low-balance incident back in monitoring")
         assert all(a["status"] == "resolved" for items in by_alertname().values()
                    for a in items)
     finally:
