@@ -289,3 +289,25 @@ def test_issue_10_flow_straight_to_warroom(
         paged: tuple[Server, dict[str, str], HttpReceiver], tmp_path: Path) -> None:
     server, headers, hooks = paged
     run_flow(server, headers, hooks, tmp_path, with_alertmanager=False)
+
+
+def test_rules_explain_cli_names_the_map_and_the_rule(
+        paged: tuple[Server, dict[str, str], HttpReceiver], tmp_path: Path) -> None:
+    server, headers, _ = paged
+    env = {"WARROOM_URL": server.url,
+           "WARROOM_TOKEN": headers["Authorization"].removeprefix("Bearer ")}
+    mapped = cli(["rules", "explain", "-l", "alertname=DiskFull", "-l", "job=shieldx-api",
+                  "-l", "severity=critical"], env, tmp_path)
+    assert mapped.returncode == 0, mapped.stderr + mapped.stdout
+    assert "severity  P1: P1 from the severity_map of route 'shieldx'" in mapped.stdout
+    assert "rules     everything-else" in mapped.stdout
+    (tmp_path / "alert.json").write_text(
+        '{"labels": {"alertname": "Errors", "job": "shieldx-api", "severity": "warning"},\n'
+        ' "annotations": {"error_ratio": "0.7"}}')
+    ruled = cli(["rules", "explain", str(tmp_path / "alert.json")], env, tmp_path)
+    assert "severity  P0: P0 from rule 'complete-outage'" in ruled.stdout, ruled.stdout
+    assert "values    error_ratio=0.7" in ruled.stdout
+    (tmp_path / "bad.json").write_text('{"labels":\n  oops}')
+    bad = cli(["rules", "explain", str(tmp_path / "bad.json")], env, tmp_path)
+    assert bad.returncode == 1
+    assert f"{tmp_path / 'bad.json'}:2: not JSON" in " ".join(bad.stderr.split())
