@@ -212,7 +212,7 @@ class Pipeline:
         return Decision(service, state.id if state else None, None)
 
     def _actions(self, trigger: Any, context: dict[str, Any]) -> list[RuleAction]:
-        if self.plan.rules is None:
+        if self.plan.rules is None or not self.plan.rules.has_rules_for(trigger):
             return []
         evaluation = self.plan.rules.evaluate_detailed(trigger, context)
         for error in evaluation.errors:

@@ -312,6 +312,9 @@ class RuleSet:
     def names(self) -> list[str]:
         return [rule.config.name for rule in self._rules]
 
+    def has_rules_for(self, trigger: Trigger) -> bool:
+        return bool(self._by_trigger.get(trigger))
+
     def evaluate(self, trigger: Trigger, context: Mapping[str, Any]) -> list[RuleAction]:
         return self.evaluate_detailed(trigger, context).actions
 
