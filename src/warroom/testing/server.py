@@ -51,6 +51,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
+        self.stop()  # the caller's fixture never reaches its own stop: leave nothing running
         raise RuntimeError(f"warroom serve not ready in {timeout}s: {self.output()}")
 
     def output(self) -> str:
