@@ -55,6 +55,7 @@ class Process:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # callers add it to their clean-up only once it is ready
         raise RuntimeError(f"{self.name} not ready in {timeout}s: {self.output()}")
 
     def output(self) -> str:
