@@ -26,6 +26,9 @@ AfterCommitHook = Callable[[IncidentState, list[Event]], None]
 class Hooks:
     in_transaction: list[InTransactionHook] = field(default_factory=list)
     after_commit: list[AfterCommitHook] = field(default_factory=list)
+    # Called in the same transaction once every in_transaction hook has seen the events; may
+    # append events of its own (the incident rules), which pass through all hooks again.
+    after_events: list[InTransactionHook] = field(default_factory=list)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -37,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", "1", "Run the engine (timers, outbox) inside `serve`: 1 on, 0 off."),
     Setting("bootstrap_admin", "admin", "Name of the admin created on first start when no "
             "user exists; its one-time password is printed once. Empty disables it."),
+    Setting("resolve_timeout", "5m", "Alerts posted to the Alertmanager API (`/api/v2/alerts`) "
+            "without `endsAt` resolve this long after their last re-send, as in Alertmanager."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -58,6 +61,7 @@ class Settings:
     intake_queue_limit: int
     workers: bool
     bootstrap_admin: str
+    resolve_timeout: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
@@ -92,6 +96,7 @@ class Settings:
             intake_queue_limit=queue_limit,
             workers=raw["workers"] not in ("0", "false", "no", "off"),
             bootstrap_admin=raw["bootstrap_admin"],
+            resolve_timeout=_duration("WARROOM_RESOLVE_TIMEOUT", raw["resolve_timeout"]),
         )
 
     @property
@@ -101,6 +106,18 @@ class Settings:
     @property
     def port(self) -> int:
         return int(self.bind.rsplit(":", 1)[1])
+
+
+def _duration(name: str, text: str) -> timedelta:
+    from warroom.domain.durations import parse_duration
+
+    try:
+        value = parse_duration(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a duration such as 5m or 1h30m: {exc}") from None
+    if value <= timedelta(0):
+        raise SettingsError(f"{name} must be longer than zero, got {text!r}")
+    return value
 
 
 def persistent_secret(data_dir: Path, name: str, nbytes: int = 32) -> str:

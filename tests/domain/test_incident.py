@@ -108,3 +108,32 @@ def test_statuses_map_onto_statuspage_set() -> None:
     assert set(dom.STATUSPAGE_STATUS) == set(dom.STATUSES)
     assert set(dom.STATUSPAGE_STATUS.values()) <= {"investigating", "identified", "monitoring",
                                                    "resolved"}
+
+
+def test_a_system_move_to_monitoring_sets_no_human_milestone() -> None:
+    clock = FakeClock()
+    state = run([dom.Declare("db down", "P1"),
+                 dom.SetStatus("monitoring", "all alerts resolved", system=True)], clock)
+    assert state.status == "monitoring"
+    assert (state.acknowledged_at, state.mitigated_at) == (None, None)
+    human = run([dom.Declare("db down", "P1"), dom.SetStatus("monitoring")], FakeClock())
+    assert human.acknowledged_at is not None and human.mitigated_at is not None
+
+
+def test_a_system_resolve_sets_resolved_but_no_human_milestone() -> None:
+    state = run([dom.Declare("db down", "P3"), dom.Resolve("all alerts resolved", system=True)],
+                FakeClock())
+    assert state.status == "resolved" and state.resolved_at is not None
+    assert (state.acknowledged_at, state.mitigated_at) == (None, None)
+
+
+def test_reactivate_moves_monitoring_back_to_triggered_keeping_an_earlier_ack() -> None:
+    clock = FakeClock()
+    state = run([dom.Declare("db down", "P1"), dom.Acknowledge(),
+                 dom.SetStatus("monitoring", system=True), dom.Reactivate("fired again")], clock)
+    assert state.status == "triggered"
+    assert state.acknowledged_at == state.declared_at + timedelta(seconds=60)
+    again = dom.decide(state, dom.Acknowledge(), VOCAB, clock.now())
+    assert [d.kind for d in again] == ["acknowledged"]
+    with pytest.raises(InvalidTransition):
+        dom.decide(state, dom.Reactivate(), VOCAB, clock.now())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,9 @@ import httpx
 import pdpyras
 import pytest
 
+from warroom.paging import planner, sla
+from warroom.testing.paging import write_paging_config
+from warroom.testing.receivers import HttpReceiver, SmtpReceiver
 from warroom.testing.server import Server, cli
 
 pytestmark = pytest.mark.e2e
@@ -60,3 +64,67 @@ def test_pdpyras_trigger_acknowledge_resolve(warroom: tuple[Server, dict[str, st
         bad = pdpyras.EventsAPISession("not-a-key-of-this-warroom")
         bad.url = server.url
         bad.trigger("x", "y")
+
+
+@pytest.fixture
+def paged(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str], HttpReceiver]]:
+    """warroom with an escalation policy: alice now, bob at +5 min, team chat at +10 min."""
+    with HttpReceiver() as hooks, SmtpReceiver() as smtp:
+        path = write_paging_config(tmp_path / "config", hooks.url, smtp.port, extra={
+            "integrations": [{"name": "zabbix", "kind": "pagerduty", "service": "api",
+                              "key": KEY}], "routes": []})
+        env = {"WARROOM_CONFIG": str(path)}
+        server = Server(tmp_path, dict(env))
+        server.start()
+        try:
+            token = cli(["token", "create", "--user", "admin"], env,
+                        tmp_path).stdout.splitlines()[-1]
+            yield server, {"Authorization": f"Bearer {token.strip()}"}, hooks
+        finally:
+            server.stop()
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_pdpyras_acknowledge_acknowledges_the_incident_and_stops_escalation(
+        paged: tuple[Server, dict[str, str], HttpReceiver]) -> None:
+    server, headers, hooks = paged
+    session = pdpyras.EventsAPISession(KEY)
+    session.url = server.url
+    session.trigger("Replica lag above 30s on db-2", "db-2.prod", severity="critical",
+                    dedup_key="db-2-lag")
+    [incident] = httpx.get(f"{server.url}/api/v1/incidents", headers=headers).json()["items"]
+    ref = incident["human_id"]
+    assert (incident["severity"], incident["status"]) == ("P1", "triggered")
+    wait_for(lambda: [r for r in hooks.requests if r.path == "/pager"
+                      and r.json()["destination"] == "alice"], "alice's page")
+    view = httpx.get(f"{server.url}/api/v1/incidents/{ref}/escalation", headers=headers).json()
+    assert view["active"] and view["next_step"]["index"] == 1  # bob, at +5 min
+
+    session.acknowledge("db-2-lag")
+    incident = httpx.get(f"{server.url}/api/v1/incidents/{ref}", headers=headers).json()
+    assert incident["status"] == "acknowledged"
+    assert incident["milestones"]["acknowledged"] is not None
+    view = httpx.get(f"{server.url}/api/v1/incidents/{ref}/escalation", headers=headers).json()
+    assert (view["active"], view["next_step"]) == (False, None)
+    assert view["sla"]["acknowledged_at"] is not None and view["sla"]["breached"] is False
+    # No step, reminder or ack deadline left to page anyone for this acknowledgement.
+    assert not [t for t in view["timers"] if t["kind"] in (planner.STEP, sla.ACK_SLA)]
+    events = httpx.get(f"{server.url}/api/v1/incidents/{ref}/timeline",
+                       headers=headers).json()["events"]
+    [ack] = [e for e in events if e["kind"] == "acknowledged"]
+    assert ack["actor"] == "integration:zabbix"
+
+    session.resolve("db-2-lag")
+    [alert] = alerts(server, headers)
+    assert alert["status"] == "resolved"
+    incident = httpx.get(f"{server.url}/api/v1/incidents/{ref}", headers=headers).json()
+    assert incident["status"] == "monitoring"  # the default: a person confirms and resolves

@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from warroom.clock import FakeClock
-from warroom.domain.events import Event
+from warroom.domain import incident as dom
+from warroom.domain.events import GENESIS_HASH, Event, seal
+from warroom.domain.severity import DEFAULT_SCHEME
 from warroom.evidence.metrics import (
     IncidentMetricsRow,
     compute_metrics,
@@ -116,3 +118,38 @@ def test_report_renders_as_rich_tables_and_markdown() -> None:
         "All incidents", "By severity", "By service", "By team", "By month"]
     text = metrics_markdown(report)
     assert "| P0 | 3 | 1 | 1m / 2m | 8m / 12m | 20m / 25m | 45m / 1h | 33.3% (1/3) |" in text
+
+
+def _timeline(*steps: tuple[str, dom.Command]) -> list[Event]:
+    """Events for (actor, command) steps, a minute apart."""
+    vocab = dom.Vocabulary(scheme=DEFAULT_SCHEME)
+    clock = FakeClock(T)
+    state: dom.IncidentState | None = None
+    events: list[Event] = []
+    prev = GENESIS_HASH
+    for actor, command in steps:
+        for draft in dom.decide(state, command, vocab, clock.now()):
+            if draft.kind == "declared":
+                draft.data["human_id"] = "INC-2026-0009"
+            event = seal("inc9", len(events) + 1, clock.now(), actor, draft.kind, draft.data,
+                         prev)
+            prev = event.hash
+            events.append(event)
+            state = dom.apply(state, event)
+        clock.advance(60)
+    return events
+
+
+def test_mtta_and_mttm_ignore_system_moves_and_count_integration_acks() -> None:
+    system = _timeline(("alice", dom.Declare("db down", "P1")),
+                       ("warroom", dom.SetStatus("monitoring", "all alerts resolved",
+                                                 system=True)),
+                       ("warroom", dom.Resolve("all alerts resolved", system=True)))
+    found = metrics_row(system, ack_sla_seconds=900)
+    assert found is not None
+    assert (found.acknowledged_at, found.mitigated_at) == (None, None)
+    assert found.resolved_at == T + timedelta(minutes=2)
+    acked = metrics_row(_timeline(("alice", dom.Declare("db down", "P1")),
+                                  ("integration:zabbix", dom.Acknowledge())),
+                        ack_sla_seconds=900)
+    assert acked is not None and acked.acknowledged_at == T + timedelta(minutes=1)

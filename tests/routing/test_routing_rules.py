@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from celpy.celparser import CELParser
 
 from warroom.intake.signal import Signal
+from warroom.routing.routes import RouteMatch
 from warroom.routing.rules import (
     RuleCompileError,
     RuleSet,
@@ -17,6 +19,7 @@ from warroom.routing.rules import (
     render_template,
     signal_context,
 )
+from warroom.routing.triage import decide_severity
 from warroom.yamlfile import load, loads
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "org" / "rules.yaml"
@@ -37,11 +40,15 @@ def _context(labels: dict[str, str], annotations: dict[str, str] | None = None,
 
 
 def _severity(tree: RuleSet, context: dict[str, Any]) -> str | None:
+    """The severity the tree gives on a route that maps nothing (the catch-all names none,
+    so the scheme's default applies)."""
     result = tree.evaluate_detailed("alert_firing", context)
     assert result.errors == []
     [action] = result.actions
     assert action.kind == "declare"
-    return action.severity
+    unmapped = RouteMatch("default", -1, "checkout", ("alertname",), timedelta(0),
+                          timedelta(hours=1), None)
+    return decide_severity(result.actions, unmapped, SEVERITIES).severity
 
 
 @pytest.mark.parametrize(("labels", "annotations", "expected"), [
@@ -59,6 +66,27 @@ def _severity(tree: RuleSet, context: dict[str, Any]) -> str | None:
 def test_decision_tree_classifies_alerts(tree: RuleSet, labels: dict[str, str],
                                          annotations: dict[str, str], expected: str) -> None:
     assert _severity(tree, _context(labels, annotations)) == expected
+
+
+@pytest.mark.parametrize("annotation", ["0.7", "7e-01", "70%", " 0.7 ", "70 %"])
+def test_decision_tree_reads_prometheus_templated_annotations(tree: RuleSet,
+                                                             annotation: str) -> None:
+    # `error_ratio: "{{ $value }}"` or `"{{ $value | humanizePercentage }}"` in a rule.
+    context = _context({"alertname": "HighErrorRatio"}, {"error_ratio": annotation})
+    assert _severity(tree, context) == "P0"
+
+
+def test_catch_all_defers_to_the_route_severity_map(tree: RuleSet) -> None:
+    """The shipped `everything-else` names no severity, so a route mapping critical -> P1
+    is not downgraded to P3 (issue 10, point 1)."""
+    context = _context({"alertname": "DiskAlmostFull", "severity": "critical"})
+    result = tree.evaluate_detailed("alert_firing", context)
+    assert result.matched == ["everything-else"]
+    mapped = RouteMatch("shieldx", 0, "api", ("alertname",), timedelta(0), timedelta(hours=1),
+                        "P1", "severity_map")
+    decision = decide_severity(result.actions, mapped, SEVERITIES)
+    assert (decision.severity, decision.source, decision.rule) == ("P1", "severity_map", None)
+    assert decision.reason == "P1 from the severity_map of route 'shieldx'"
 
 
 def test_decision_tree_reads_grafana_values(tree: RuleSet) -> None:

@@ -105,6 +105,8 @@ class Acknowledge:
 class SetStatus:
     status: str
     note: str = ""
+    # warroom itself moves the incident (all alerts resolved): no human milestone is set.
+    system: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,14 @@ class SetImpact:
 @dataclass(frozen=True)
 class Resolve:
     summary: str = ""
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class Reactivate:
+    """A new alert fired on an incident in `monitoring`: back to `triggered`, paging again."""
+
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,7 +181,8 @@ class Publish:
 
 
 Command = (Declare | Acknowledge | SetStatus | SetSeverity | SetType | AssignRole | UnassignRole
-           | AddResponder | AddNote | SetImpact | Resolve | Reopen | Close | Publish)
+           | AddResponder | AddNote | SetImpact | Resolve | Reopen | Close | Publish
+           | Reactivate)
 
 
 @dataclass(frozen=True)
@@ -231,13 +242,15 @@ def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
             if status != "triggered":
                 raise InvalidTransition("acknowledge", status, allowed_next(status))
             return [Draft("acknowledged")]
-        case SetStatus(status=target, note=note):
+        case SetStatus(status=target, note=note, system=system):
             _check("status", target, STATUSES)
             if target not in allowed_next(status):
                 raise InvalidTransition(f"move to {target}", status, allowed_next(status))
             data: dict[str, Any] = {"from": status, "to": target}
             if note:
                 data["note"] = note
+            if system:
+                data["system"] = True
             return [Draft("status_changed", data)]
         case SetSeverity(severity=sev, reason=reason):
             _check("severity", sev, vocab.scheme.keys())
@@ -277,10 +290,18 @@ def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
                 raise InvalidCommand("users_affected must be zero or more")
             return [Draft("impact_set", {"impact": _nonblank("impact", impact),
                                          "users_affected": users})]
-        case Resolve(summary=summary):
+        case Resolve(summary=summary, system=system):
             if "resolved" not in allowed_next(status):
                 raise InvalidTransition("resolve", status, allowed_next(status))
-            return [Draft("resolved", {"from": status, "summary": summary.strip()})]
+            data = {"from": status, "summary": summary.strip()}
+            if system:
+                data["system"] = True
+            return [Draft("resolved", data)]
+        case Reactivate(reason=reason):
+            if status != "monitoring":
+                raise InvalidTransition("reactivate", status, ["monitoring"])
+            return [Draft("reactivated", {"from": status, "to": "triggered",
+                                          "reason": reason.strip()})]
         case Reopen(reason=reason):
             if status not in ("resolved", "closed"):
                 raise InvalidTransition("reopen", status, allowed_next(status))
@@ -366,12 +387,19 @@ def initial_state(event: Event) -> IncidentState:
     )
 
 
-def _to_status(state: IncidentState, target: str, at: datetime) -> IncidentState:
+def is_system_transition(event: Event) -> bool:
+    """A status change warroom made on its own (e.g. all alerts resolved): it never stands
+    for a human acknowledging or mitigating, so it sets neither milestone."""
+    return bool(event.data.get("system")) or event.kind == "reactivated"
+
+
+def _to_status(state: IncidentState, target: str, at: datetime,
+               human: bool = True) -> IncidentState:
     ack = state.acknowledged_at
-    if ack is None and target != "triggered":
+    if ack is None and target != "triggered" and human:
         ack = at
     mitigated = state.mitigated_at
-    if mitigated is None and target in ("monitoring", "resolved", "closed"):
+    if mitigated is None and target in ("monitoring", "resolved", "closed") and human:
         mitigated = at
     resolved = state.resolved_at
     if target == "resolved":
@@ -383,17 +411,25 @@ def _to_status(state: IncidentState, target: str, at: datetime) -> IncidentState
 
 @reducer("acknowledged")
 def _acknowledged(state: IncidentState, event: Event) -> IncidentState:
-    return _with_participant(_to_status(state, "acknowledged", event.at), event.actor)
+    acked = _to_status(state, "acknowledged", event.at)
+    # An integration (PagerDuty `acknowledge`) acknowledges, but is nobody's participant.
+    return acked if event.actor.startswith("integration:") else \
+        _with_participant(acked, event.actor)
 
 
 @reducer("status_changed")
 def _status_changed(state: IncidentState, event: Event) -> IncidentState:
-    return _to_status(state, event.data["to"], event.at)
+    return _to_status(state, event.data["to"], event.at, not is_system_transition(event))
+
+
+@reducer("reactivated")
+def _reactivated(state: IncidentState, event: Event) -> IncidentState:
+    return replace(state, status="triggered")
 
 
 @reducer("resolved")
 def _resolved(state: IncidentState, event: Event) -> IncidentState:
-    return replace(_to_status(state, "resolved", event.at),
+    return replace(_to_status(state, "resolved", event.at, not is_system_transition(event)),
                    resolution=event.data.get("summary", ""))
 
 

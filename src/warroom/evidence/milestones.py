@@ -9,6 +9,7 @@ from typing import Any
 
 from warroom.clock import parse_instant
 from warroom.domain.events import Event
+from warroom.domain.incident import is_system_transition
 
 # A finished step with one of these outcomes did not change anything, so it is no mitigation.
 UNSUCCESSFUL_OUTCOMES = frozenset(
@@ -75,7 +76,7 @@ def milestone_events(events: Sequence[Event]) -> MilestoneEvents:
             first("acknowledged", event)
         if _status_to(event, "identified"):
             first("identified", event)
-        if _status_to(event, "monitoring") or (
+        if (_status_to(event, "monitoring") and not is_system_transition(event)) or (
                 step_succeeded(event) and event.data.get("phase") in MITIGATING_PHASES):
             first("mitigated", event)
         if kind == "resolved" or _status_to(event, "resolved"):
@@ -167,6 +168,8 @@ def incident_facts(events: Sequence[Event],
             values["status"] = event.kind
         elif event.kind == "reopened":
             values["status"] = "investigating"
+        elif event.kind == "reactivated":
+            values["status"] = "triggered"
         elif event.kind == "impact_set":
             if data.get("impact") is not None:
                 values["impact"] = str(data["impact"])

@@ -65,6 +65,8 @@ _DESCRIBE: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "impact_set": _impact,
     "resolved": lambda d: f"resolved: {_s(d, 'summary', '')}".rstrip(": "),
     "reopened": lambda d: "reopened" + (f": {d['reason']}" if d.get("reason") else ""),
+    "reactivated": lambda d: "back to triggered" + (f": {d['reason']}" if d.get("reason")
+                                                     else ""),
     "closed": lambda d: "closed",
     "alert_attached": lambda d: f"alert attached: {_s(d, 'summary', '')} ({_s(d, 'source')})",
     "alert_resolved": lambda d: f"alert resolved: {_s(d, 'summary', _s(d, 'alert_id'))}",

@@ -121,8 +121,8 @@ def _parse_alertmanager(body: Any, integration: Integration, runtime: Runtime) -
 
 
 def _parse_prometheus(body: Any, integration: Integration, runtime: Runtime) -> Submission:
-    return Submission(integration, prometheus.parse(body, integration.name,
-                                                    runtime.clock.now()))
+    return Submission(integration, prometheus.parse(body, integration.name, runtime.clock.now(),
+                                                    runtime.settings.resolve_timeout))
 
 
 def _parse_pagerduty(body: Any, integration: Integration, runtime: Runtime) -> Submission:

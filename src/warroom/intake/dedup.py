@@ -17,7 +17,7 @@ from warroom.intake.changes import ChangeEvent
 from warroom.intake.integrations import Integration
 from warroom.intake.pipeline import Batch, Pipeline
 from warroom.intake.signal import Signal
-from warroom.store.alerts import alerts, change_events, heartbeats
+from warroom.store.alerts import EXPIRY_WHERE, alerts, change_events, heartbeats
 
 _CHUNK = 500  # keys per IN (...) query, well inside every engine's parameter limit
 
@@ -30,6 +30,8 @@ class Submission:
     signals: Sequence[Signal] = ()
     changes: Sequence[ChangeEvent] = ()
     heartbeat: bool = False
+    # Resolves from the expiry pass: each applies only if the alert's endsAt is still past.
+    expiry: bool = False
 
 
 @dataclass
@@ -93,8 +95,9 @@ def apply(conn: sa.Connection, pipeline: Pipeline, submissions: Sequence[Submiss
             back = _heartbeat_back(sub.integration, now)
             if (sub.integration.name, back.dedup_key) in current:
                 _one(conn, pipeline, batch, sub.integration, back, current, writes)
-        for signal in sub.signals:
-            _one(conn, pipeline, batch, sub.integration, signal, current, writes)
+        signals = _still_expired(conn, sub, now) if sub.expiry else sub.signals
+        for signal in signals:
+            _one(conn, pipeline, batch, sub.integration, signal, current, writes, sub.expiry)
         change_rows.extend(_change_row(sub.integration, change, now) for change in sub.changes)
     pipeline.finish(conn, batch)
     _flush(conn, writes, now)
@@ -105,11 +108,26 @@ def apply(conn: sa.Connection, pipeline: Pipeline, submissions: Sequence[Submiss
     return batch
 
 
+def _still_expired(conn: sa.Connection, sub: Submission, now: datetime) -> list[Signal]:
+    """The expiry resolves whose alert was not re-sent (which moves endsAt) meanwhile."""
+    keys = [s.dedup_key for s in sub.signals]
+    expired: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        expired.update(conn.execute(sa.select(alerts.c.dedup_key).where(
+            sa.text(EXPIRY_WHERE), alerts.c.integration == sub.integration.name,
+            alerts.c.ends_at <= now,
+            alerts.c.dedup_key.in_(keys[start:start + _CHUNK]))).scalars())
+    return [s for s in sub.signals if s.dedup_key in expired]
+
+
 def _one(conn: sa.Connection, pipeline: Pipeline, batch: Batch, integration: Integration,
-         signal: Signal, current: dict[tuple[str, str], _Open], writes: _Writes) -> None:
+         signal: Signal, current: dict[tuple[str, str], _Open], writes: _Writes,
+         expiry: bool = False) -> None:
     pair = (signal.integration, signal.dedup_key)
     found = current.get(pair)
     now = batch.now
+    if expiry and found is not None and (found.row is not None or found.id in writes.repeats):
+        return  # re-sent earlier in this very transaction: not expired after all
     if signal.status == "firing":
         if found is not None:
             if found.row is not None:

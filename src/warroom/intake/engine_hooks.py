@@ -14,12 +14,14 @@ from warroom.config.loader import ConfigError
 from warroom.engine.worker import periodic
 from warroom.intake import heartbeat as heartbeat_format
 from warroom.intake import integrations as integ
-from warroom.intake import probes
+from warroom.intake import probes, prometheus, triggers
 from warroom.intake.dedup import Submission
 from warroom.intake.pipeline import IntakeConfigError, compile_plan
+from warroom.intake.signal import Signal
 from warroom.intake.writer import writer_for
-from warroom.store.alerts import alerts, heartbeats, probe_results, probe_states
+from warroom.store.alerts import EXPIRY_WHERE, alerts, heartbeats, probe_results, probe_states
 from warroom.store.alerts import integrations as integration_table
+from warroom.store.db import read
 
 if TYPE_CHECKING:
     from warroom.runtime import Runtime
@@ -44,6 +46,7 @@ def install(runtime: Runtime) -> None:
                                            runtime.config.service_names())
         runtime.extras["intake.plan"] = compile_plan(runtime)
         runtime.extras["intake.probes"] = service_probes(runtime)
+        triggers.install(runtime, writer_for(runtime).pipeline)
     except integ.IntegrationConfigError as exc:
         raise ConfigError(str(exc).splitlines()) from None
     except IntakeConfigError as exc:
@@ -96,6 +99,38 @@ def check_heartbeats(runtime: Runtime) -> None:
         signal = heartbeat_format.evaluate(beat, seen, now, alerting)
         if signal is not None and signal.status == "firing":
             writer_for(runtime).write(Submission(integration, [signal]))
+
+
+# ---------------------------------------------------------------- expiry
+
+EXPIRE_BATCH = 1000  # alerts per pass; a bigger backlog drains over the next passes
+
+
+@periodic("intake.expiry", timedelta(seconds=1))
+def expire_alerts(runtime: Runtime) -> None:
+    """Resolve firing alerts from the Alertmanager API (Prometheus pointed at warroom, amtool)
+    whose `endsAt` passed without a re-send: Alertmanager's own rule. `ends_at` is the durable
+    timer; alerts posted without one got `now + WARROOM_RESOLVE_TIMEOUT` at intake."""
+    now = runtime.clock.now()
+    with read(runtime.engine) as conn:
+        rows = conn.execute(
+            sa.select(alerts.c.integration, alerts.c.dedup_key, alerts.c.summary,
+                      alerts.c.labels, alerts.c.annotations, alerts.c.ends_at)
+            .where(sa.text(EXPIRY_WHERE), alerts.c.ends_at <= now)
+            .order_by(alerts.c.ends_at).limit(EXPIRE_BATCH)).all()
+        if not rows:
+            return
+        known = {i.name: i for i in integ.list_all(conn)}
+    by_integration: dict[str, list[Signal]] = {}
+    for row in rows:
+        by_integration.setdefault(row.integration, []).append(Signal(
+            prometheus.SOURCE, row.integration, row.dedup_key, "resolved", row.summary,
+            labels=dict(row.labels), annotations=dict(row.annotations), ends_at=row.ends_at,
+            raw={"expired": True}))
+    for name, signals in by_integration.items():
+        integration = known.get(name) or integ.Integration(name, "prometheus", None, "",
+                                                           origin="engine")
+        writer_for(runtime).write(Submission(integration, signals, expiry=True))
 
 
 # ---------------------------------------------------------------- probes

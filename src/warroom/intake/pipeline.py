@@ -30,6 +30,7 @@ from warroom.routing.rules import (
     signal_context,
 )
 from warroom.routing.silences import MaintenanceWindow, Silence, SilenceMatch, is_silenced
+from warroom.routing.triage import SeverityDecision, decide_severity, more_severe
 from warroom.services.incidents import CommandResult, IncidentService
 from warroom.services.principal import SYSTEM
 from warroom.store import incidents as incident_store
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AllResolved = Literal["note", "monitoring", "resolve"]
+RULE_ACTOR = "rule:"  # events appended by incident-trigger rules; they trigger no rules
 # Called for `run_step` rule actions: (runtime, conn, incident_id, action). The runbook engine
 # registers itself here; without it the action is recorded as a note.
 RunStepHook = Callable[[Any, sa.Connection, str, RuleAction], None]
@@ -58,6 +60,8 @@ class IntakeRoute(RouteConfig):
         "monitoring", description="What happens when every alert of the incident resolved.")
     auto_resolve_severities: list[str] = Field(
         default_factory=list, description="Severities whose incidents resolve on their own.")
+    raise_severity: bool = Field(
+        True, description="Raise an open incident's severity when a joining alert maps higher.")
 
 
 class _Window(BaseModel):
@@ -82,10 +86,8 @@ class Plan:
     severities: tuple[str, ...]
     policies: dict[str, IntakeRoute] = field(default_factory=dict)
 
-    def severity(self, wanted: str | None) -> str:
-        if wanted is not None and wanted in self.severities:
-            return wanted
-        return self.severities[-1]
+    def severity(self, actions: Sequence[RuleAction], match: RouteMatch) -> SeverityDecision:
+        return decide_severity(actions, match, self.severities)
 
 
 class IntakeConfigError(ValueError):
@@ -217,7 +219,7 @@ class Pipeline:
         return Decision(service, state.id if state else None, None)
 
     def _actions(self, trigger: Any, context: dict[str, Any]) -> list[RuleAction]:
-        if self.plan.rules is None:
+        if self.plan.rules is None or not self.plan.rules.has_rules_for(trigger):
             return []
         evaluation = self.plan.rules.evaluate_detailed(trigger, context)
         for error in evaluation.errors:
@@ -257,10 +259,9 @@ class Pipeline:
     def _declare(self, conn: sa.Connection, batch: Batch, signal: Signal, service: str | None,
                  key: str, match: RouteMatch, declare: RuleAction | None,
                  actions: list[RuleAction]) -> dom.IncidentState | None:
-        set_severity = next((a.severity for a in actions if a.kind == "set_severity"), None)
         set_type = next((a.incident_type for a in actions if a.kind == "set_type"), None)
-        severity = self.plan.severity((declare.severity if declare else None) or set_severity
-                                      or match.severity)
+        decision = self.plan.severity(actions, match)
+        severity = decision.severity
         incident_type = (declare.incident_type if declare else None) or set_type
         title = (declare.title if declare and declare.title else None) or (
             f"{service}: {signal.summary}" if service else signal.summary)
@@ -281,7 +282,8 @@ class Pipeline:
         state = result.incident
         drafts = [dom.Draft("alert_attached", {"alert": _alert_summary(signal, service),
                                                "group_key": key, "route": match.route,
-                                               "rule": declare.rule if declare else None})]
+                                               "rule": declare.rule if declare else None,
+                                               "severity_reason": decision.reason})]
         state = self._append(conn, batch, state, drafts, actor)
         skip = {"declare", "set_severity", "set_type", "attach", "suppress"}
         state = self._follow(conn, batch, state, [a for a in actions if a.kind not in skip],
@@ -297,10 +299,12 @@ class Pipeline:
         actor = f"integration:{signal.integration}"
         attached = dom.Draft("alert_attached", {"alert": _alert_summary(signal, service),
                                                 "group_key": key, "route": match.route})
-        follow = [a for a in actions if a.kind not in ("declare", "attach", "suppress")]
+        follow = [a for a in actions if a.kind not in _ALERT_ONLY]
+        raised = self._raised(state, signal, match, actions)
         if service:
             batch.touched.add((state.id, service, key))
-        if not follow and (not service or service in state.services):
+        if (not follow and raised is None and state.status != "monitoring"
+                and (not service or service in state.services)):
             # A plain join changes nothing but the chain: append it with the incident's
             # other joins, once per incident per transaction (see `finish`).
             batch.pending.setdefault(state.id, []).append((actor, attached))
@@ -309,7 +313,25 @@ class Pipeline:
         if service and service not in state.services:
             drafts.append(dom.Draft("services_added", {"services": [service]}))
         state = self._append(conn, batch, state, drafts, actor)
+        if state.status == "monitoring":
+            state = self._decide(conn, batch, state, dom.Reactivate(
+                f"alert fired again: {signal.summary}"[:500]), actor)
+        if raised is not None:
+            state = self._decide(conn, batch, state, raised, actor)
         self._follow(conn, batch, state, follow, actor)
+
+    def _raised(self, state: dom.IncidentState, signal: Signal, match: RouteMatch,
+                actions: list[RuleAction]) -> dom.SetSeverity | None:
+        """A joining alert that maps to a worse severity raises the incident's (unless its
+        route says `raise_severity: false`); never lowers it."""
+        route_config = self.plan.policies.get(match.route)
+        if route_config is not None and not route_config.raise_severity:
+            return None
+        decision = self.plan.severity(actions, match)
+        if not more_severe(decision.severity, state.severity, self.plan.severities):
+            return None
+        reason = f"alert {signal.summary!r} joined: {decision.reason}"
+        return dom.SetSeverity(decision.severity, reason[:500])
 
     def _append(self, conn: sa.Connection, batch: Batch, state: dom.IncidentState,
                 drafts: list[dom.Draft], actor: str) -> dom.IncidentState:
@@ -381,6 +403,19 @@ class Pipeline:
                                                         service=service, group_key=key,
                                                         last_alert_at=now))
 
+    # ------------------------------------------------------------ incident triggers
+
+    def on_incident(self, conn: sa.Connection, state: dom.IncidentState, trigger: Any,
+                    change: dict[str, Any] | None = None) -> dom.IncidentState:
+        """Run the `incident_declared` / `incident_changed` rules on an incident; each
+        action is recorded with the rule as its actor (`rule:<name>`)."""
+        context: dict[str, Any] = {"incident": _incident_context(state), "change": change or {}}
+        batch = Batch(self.runtime.clock.now())
+        for action in self._actions(trigger, context):
+            if action.kind not in _ALERT_ONLY:
+                state = self._follow(conn, batch, state, [action], f"{RULE_ACTOR}{action.rule}")
+        return state
+
     # ------------------------------------------------------------ resolved
 
     def on_resolved(self, conn: sa.Connection, batch: Batch, signal: Signal,
@@ -388,16 +423,29 @@ class Pipeline:
         state = incident_store.lock_state(conn, incident_id)
         if state is None:
             return
-        self._append(conn, batch, state, [dom.Draft("alert_resolved", {
-            "alert": _alert_summary(signal, service)})], f"integration:{signal.integration}")
+        actor = f"integration:{signal.integration}"
+        state = self._append(conn, batch, state, [dom.Draft("alert_resolved", {
+            "alert": _alert_summary(signal, service)})], actor)
+        context = signal_context(signal, service)
+        context["incident"] = _incident_context(state)
+        # Only actions on the incident make sense once an alert resolved.
+        self._follow(conn, batch, state, [a for a in self._actions("alert_resolved", context)
+                                          if a.kind not in _ALERT_ONLY], actor)
 
     def on_acknowledged(self, conn: sa.Connection, batch: Batch, signal: Signal,
                         incident_id: str) -> None:
+        """The source acknowledged one of the incident's alerts (PagerDuty `acknowledge`):
+        the incident is acknowledged, with the integration as the actor, which stops its
+        escalation. Acknowledging any one alert is enough; the others stay unacknowledged."""
         state = incident_store.lock_state(conn, incident_id)
-        if state is not None:
-            self._append(conn, batch, state, [dom.Draft("alert_acknowledged", {
-                "alert": {"integration": signal.integration, "dedup_key": signal.dedup_key}})],
-                f"integration:{signal.integration}")
+        if state is None:
+            return
+        actor = f"integration:{signal.integration}"
+        state = self._append(conn, batch, state, [dom.Draft("alert_acknowledged", {
+            "alert": {"integration": signal.integration, "dedup_key": signal.dedup_key}})],
+            actor)
+        if state.status == "triggered":
+            self._decide(conn, batch, state, dom.Acknowledge(), actor)
 
     def after_resolves(self, conn: sa.Connection, batch: Batch, incident_ids: set[str]) -> None:
         """Apply the all-resolved policy to incidents left without a firing alert."""
@@ -414,10 +462,11 @@ class Pipeline:
             state = self._append(conn, batch, state, [dom.Draft("note_added", {
                 "text": "All alerts of this incident have resolved."})], actor)
             if state.severity in auto or policy == "resolve":
-                self._decide(conn, batch, state, dom.Resolve("all alerts resolved"), actor)
+                self._decide(conn, batch, state, dom.Resolve("all alerts resolved",
+                                                             system=True), actor)
             elif policy == "monitoring" and "monitoring" in dom.allowed_next(state.status):
                 self._decide(conn, batch, state, dom.SetStatus(
-                    "monitoring", "all alerts resolved"), actor)
+                    "monitoring", "all alerts resolved", system=True), actor)
 
     def _policy(self, conn: sa.Connection, incident_id: str) -> tuple[AllResolved, list[str]]:
         attached = conn.execute(
@@ -441,6 +490,9 @@ def _runs(drafts: list[tuple[str, dom.Draft]]) -> list[tuple[str, list[dom.Draft
         else:
             runs.append((actor, [draft]))
     return runs
+
+
+_ALERT_ONLY = frozenset({"declare", "attach", "suppress"})
 
 
 def _silence_ref(found: SilenceMatch) -> str:

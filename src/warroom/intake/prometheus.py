@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from warroom.domain.alerts import alertmanager_fingerprint
@@ -13,20 +13,28 @@ from warroom.intake.signal import Signal
 SOURCE = "prometheus"
 
 
-def parse(body: Any, integration: str, now: datetime) -> list[Signal]:
+RESOLVE_TIMEOUT = timedelta(minutes=5)  # Alertmanager's default `resolve_timeout`
+
+
+def parse(body: Any, integration: str, now: datetime,
+          resolve_timeout: timedelta = RESOLVE_TIMEOUT) -> list[Signal]:
     """One Signal per posted alert.
 
     Prometheus re-sends firing alerts on every evaluation with `endsAt` a few minutes ahead, and
     sends `endsAt` in the past once the alert stops: so an alert is resolved iff endsAt <= now.
+    An alert without `endsAt` ends `resolve_timeout` from now unless re-sent, as Alertmanager
+    does; the intake expiry pass resolves firing alerts whose `endsAt` passed.
     The dedup key is Alertmanager's fingerprint of the labels, so repeats collapse into one alert
     and the key equals the one an Alertmanager webhook would carry for the same alert.
     """
     if type(body) is not list:
         raise IntakeError("body", f"must be a JSON array of alerts, got {kind(body)}")
-    return [_signal(alert, f"[{index}]", integration, now) for index, alert in enumerate(body)]
+    return [_signal(alert, f"[{index}]", integration, now, resolve_timeout)
+            for index, alert in enumerate(body)]
 
 
-def _signal(alert: Any, path: str, integration: str, now: datetime) -> Signal:
+def _signal(alert: Any, path: str, integration: str, now: datetime,
+            resolve_timeout: timedelta) -> Signal:
     if type(alert) is not dict:
         raise IntakeError(path, f"must be an object, got {kind(alert)}")
     labels = string_map(alert.get("labels"), f"{path}.labels")
@@ -57,7 +65,7 @@ def _signal(alert: Any, path: str, integration: str, now: datetime) -> Signal:
         labels=labels,
         annotations=annotations,
         starts_at=starts_at or now,
-        ends_at=ends_at,
+        ends_at=ends_at if ends_at is not None else now + resolve_timeout,
         links=links,
         raw=alert,
     )

@@ -20,12 +20,13 @@ from warroom.domain.escalation import (
     retrigger_at,
 )
 from warroom.domain.events import Event
-from warroom.domain.incident import Draft, IncidentState
+from warroom.domain.incident import Draft, IncidentState, is_system_transition
 from warroom.engine import timers
 from warroom.engine.timers import Timer
 from warroom.paging import planner, sla, updates, warroom_setup
 from warroom.paging.directory import PagingDirectory, directory
 from warroom.paging.escalator import append
+from warroom.routing.triage import more_severe
 from warroom.store import incidents as incident_store
 from warroom.store import paging as store
 from warroom.store.paging import PagingState
@@ -100,7 +101,8 @@ def on_events(runtime: Runtime, conn: sa.Connection, incident: IncidentState,
               events: list[Event]) -> None:
     """The in-transaction hook body."""
     relevant = [e for e in events if e.kind in ACTIVITY or e.kind in (
-        "declared", "reopened", "resolved", "closed", "escalation_requested", "reassigned")]
+        "declared", "reopened", "reactivated", "resolved", "closed", "escalation_requested",
+        "reassigned")]
     if not relevant:
         return
     found = directory(runtime)
@@ -119,7 +121,8 @@ def _apply(runtime: Runtime, conn: sa.Connection, found: PagingDirectory,
         begin(conn, found, incident, state, now)
         sla.schedule(conn, found, incident, now)
         updates.schedule_next(conn, found, incident, state, incident.declared_at, now)
-    elif kind == "reopened":
+    elif kind in ("reopened", "reactivated"):
+        # A new alert on an incident in `monitoring` pages again, from the first step.
         begin(conn, found, incident, state, now)
         updates.schedule_next(conn, found, incident, state, now, now)
     elif kind in ("resolved", "closed"):
@@ -131,7 +134,14 @@ def _apply(runtime: Runtime, conn: sa.Connection, found: PagingDirectory,
     elif kind == "reassigned":
         _reassign(conn, found, incident, state, event, now)
     elif kind == "severity_changed":
-        _replan(conn, found, incident, state, now)
+        raised = more_severe(str(event.data.get("to")), str(event.data.get("from")),
+                             found.scheme.keys())
+        if raised and not state.active and incident.acknowledged_at is None:
+            # Nobody is paged yet (the old severity does not page, or its pass ran out):
+            # page under the new severity's policy from its first step.
+            begin(conn, found, incident, state, now)
+        else:
+            _replan(conn, found, incident, state, now)
         sla.schedule(conn, found, incident, now)
         warroom_setup.schedule(conn, found, incident, now)
         if state.next_update_at is not None:
@@ -140,11 +150,20 @@ def _apply(runtime: Runtime, conn: sa.Connection, found: PagingDirectory,
     elif kind == "update_posted":
         updates.on_update_posted(conn, runtime, incident, state, event)
     if kind in ACTIVITY and incident.acknowledged_at is not None and \
-            incident.status not in ("resolved", "closed") and kind != "severity_changed":
+            incident.status not in ("resolved", "closed") and kind != "severity_changed" \
+            and _responded(event):
         if state.active:
             _stop(conn, found, incident, state, now)
         else:
             _touch_retrigger(conn, found, incident, state, now)
+
+
+def _responded(event: Event) -> bool:
+    """Whether the event is someone responding: a person, or an integration acknowledging
+    (PagerDuty `acknowledge`). warroom's own moves and rule actions are not."""
+    if is_system_transition(event):
+        return False
+    return event.kind == "acknowledged" or not event.actor.startswith("integration:")
 
 
 def _touch_retrigger(conn: sa.Connection, found: PagingDirectory, incident: IncidentState,

@@ -90,23 +90,36 @@ class RouteMatch:
     group_wait: timedelta
     group_window: timedelta
     severity: str | None
+    # Where `severity` came from: "severity_map", "label default", "default_severity" or "".
+    severity_source: str = ""
+
+
+def route_severity(signal: Signal, config: RouteConfig) -> tuple[str | None, str]:
+    """The severity the route gives the signal and where it came from: the route's
+    `severity_map`, then the built-in label map ("label default"), then the route's
+    `default_severity`; (None, "") when none applies."""
+    hint = signal.labels.get(config.severity_label) or signal.severity_hint
+    if hint:
+        key = hint.lower()
+        for mapping, source in ((config.severity_map, "severity_map"),
+                                (DEFAULT_SEVERITY_MAP, "label default")):
+            if hint in mapping:
+                return mapping[hint], source
+            if key in mapping:
+                return mapping[key], source
+    if config.default_severity:
+        return config.default_severity, "default_severity"
+    return None, ""
 
 
 def severity_for(signal: Signal, config: RouteConfig) -> str | None:
     """The warroom severity key the route maps this signal to, or the route's default."""
-    hint = signal.labels.get(config.severity_label) or signal.severity_hint
-    if hint:
-        key = hint.lower()
-        for mapping in (config.severity_map, DEFAULT_SEVERITY_MAP):
-            if hint in mapping:
-                return mapping[hint]
-            if key in mapping:
-                return mapping[key]
-    return config.default_severity
+    return route_severity(signal, config)[0]
 
 
 def _match(signal: Signal, config: RouteConfig, index: int,
            default_service: str | None) -> RouteMatch:
+    severity, source = route_severity(signal, config)
     return RouteMatch(
         route=config.name or (f"routes[{index}]" if index >= 0 else "default"),
         index=index,
@@ -114,7 +127,8 @@ def _match(signal: Signal, config: RouteConfig, index: int,
         group_by=tuple(config.group_by),
         group_wait=config.group_wait,
         group_window=config.group_window,
-        severity=severity_for(signal, config),
+        severity=severity,
+        severity_source=source,
     )
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -197,6 +198,7 @@ def _activation(context: Mapping[str, Any]) -> dict[str, Any]:
         "values": _to_cel(dict(context.get("values") or {})),
         "alert": _to_cel(dict(context.get("alert") or {})),
         "incident": _to_cel(dict(context.get("incident") or {})),
+        "change": _to_cel(dict(context.get("change") or {})),
     }
 
 
@@ -218,9 +220,14 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
 
 
 def _numeric(text: str) -> float | None:
+    """A number from an annotation: "0.7", "7e-01" (Prometheus `{{ $value }}`) or "70%"
+    (`{{ $value | humanizePercentage }}`, read as 0.7)."""
+    text = text.strip()
     try:
-        number = float(text)
-    except ValueError:
+        # Decimal, so "71.4%" is 0.714 and not 0.7140000000000001.
+        number = (float(Decimal(text[:-1].rstrip()) / 100) if text.endswith("%")
+                  else float(text))
+    except (ValueError, ArithmeticError):
         return None
     return number if number == number else None  # NaN never compares usefully
 
@@ -392,6 +399,9 @@ class RuleSet:
     @property
     def names(self) -> list[str]:
         return [rule.config.name for rule in self._rules]
+
+    def has_rules_for(self, trigger: Trigger) -> bool:
+        return bool(self._by_trigger.get(trigger))
 
     def evaluate(self, trigger: Trigger, context: Mapping[str, Any]) -> list[RuleAction]:
         return self.evaluate_detailed(trigger, context).actions

@@ -186,6 +186,8 @@ class IncidentService:
     def _in_transaction(self, conn: Any, state: dom.IncidentState, events: list[Event]) -> None:
         for hook in self.rt.hooks.in_transaction:
             hook(conn, state, events)
+        for hook in self.rt.hooks.after_events:
+            hook(conn, state, events)
 
     def _after_commit(self, state: dom.IncidentState, events: list[Event]) -> None:
         for hook in self.rt.hooks.after_commit:

@@ -274,7 +274,7 @@ def _status_target(event: Event) -> str | None:
         return "investigating"
     if event.kind in ("resolved", "closed"):
         return "resolved"
-    if event.kind in ("reopened", "acknowledged"):
+    if event.kind in ("reopened", "acknowledged", "reactivated"):
         return "investigating"
     if event.kind == "status_changed":
         return STATUSPAGE_STATUS.get(str(event.data.get("to")))

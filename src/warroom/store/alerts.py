@@ -26,6 +26,10 @@ integrations = sa.Table(
 # a partial index's terms literally, uses ix_alerts_unrouted.
 UNROUTED_WHERE = "status = 'firing' AND incident_id IS NULL AND silenced_by IS NULL"
 
+# Firing alerts from the Alertmanager API, which expire at `ends_at` (the expiry pass); spelled
+# literally for the same reason as UNROUTED_WHERE.
+EXPIRY_WHERE = "status = 'firing' AND source = 'prometheus'"
+
 alerts = sa.Table(
     "alerts", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -57,6 +61,8 @@ alerts = sa.Table(
     sa.Index("ix_alerts_last_seen", "last_seen", "id"),
     sa.Index("ix_alerts_unrouted", "status", "incident_id", "silenced_by", "id",
              sqlite_where=sa.text(UNROUTED_WHERE), postgresql_where=sa.text(UNROUTED_WHERE)),
+    sa.Index("ix_alerts_expiry", "ends_at",
+             sqlite_where=sa.text(EXPIRY_WHERE), postgresql_where=sa.text(EXPIRY_WHERE)),
 )
 
 alert_groups = sa.Table(

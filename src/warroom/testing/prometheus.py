@@ -15,10 +15,15 @@ PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 
 
-def metrics_target(port: int = 0) -> HttpReceiver:
-    """A scrape target; stop it to make `up` 0, start one on the same port to bring it back."""
-    return HttpReceiver(port=port, default=ScriptedResponse(
-        200, b"shieldx_requests_total 1\n", {"Content-Type": "text/plain; version=0.0.4"}))
+def metrics_target(port: int = 0, body: bytes = b"shieldx_requests_total 1\n") -> HttpReceiver:
+    """A scrape target; stop it to make `up` 0, start one on the same port to bring it back.
+    `set_metrics` changes what it serves while it runs."""
+    return set_metrics(HttpReceiver(port=port), body)
+
+
+def set_metrics(target: HttpReceiver, body: bytes) -> HttpReceiver:
+    target.default = ScriptedResponse(200, body, {"Content-Type": "text/plain; version=0.0.4"})
+    return target
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Process:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # callers add it to their clean-up only once it is ready
         raise RuntimeError(f"{self.name} not ready in {timeout}s: {self.output()}")
 
     def output(self) -> str:
@@ -107,7 +113,15 @@ alerting:
 """)
     return Process("prometheus", [
         PROMETHEUS, f"--config.file={workdir / 'prometheus.yml'}",
-        f"--storage.tsdb.path={workdir / 'tsdb'}", "--rules.alert.resend-delay=1s"], workdir)
+        f"--storage.tsdb.path={workdir / 'tsdb'}", "--rules.alert.resend-delay=1s",
+        "--web.enable-lifecycle"], workdir)
+
+
+def reload_rules(prom: Process, rules: str) -> None:
+    """Rewrite the rule file and have Prometheus reload its configuration (`/-/reload`)."""
+    (prom.workdir / "rules.yml").write_text(rules)
+    response = httpx.post(prom.url + "/-/reload", timeout=30)
+    response.raise_for_status()
 
 
 SERVICE_DOWN_RULES = """
@@ -120,3 +134,35 @@ groups:
         labels: {severity: critical}
         annotations: {summary: "{{ $labels.job }} is down"}
 """
+
+
+# The three rules of issue 10's done-when: a target down, 5xx share above half, a low balance.
+# The error ratio reaches warroom's triage as `values.error_ratio`, through the annotation.
+SERVICE_DOWN_RULE = """
+      - alert: ServiceDown
+        expr: up{job=~"shieldx-.*"} == 0
+        for: 2s
+        labels: {severity: critical}
+        annotations: {summary: "{{ $labels.job }} is down"}"""
+ERROR_RATIO_RULE = """
+      - alert: HighErrorRatio
+        expr: sum(shieldx_responses{code=~"5.."}) / sum(shieldx_responses) > 0.5
+        for: 2s
+        labels: {severity: warning, job: shieldx-api}
+        annotations: {summary: "5xx share above half", error_ratio: "{{ $value }}"}"""
+LOW_BALANCE_RULE = """
+      - alert: LowBalance
+        expr: shieldx_account_balance < 100
+        for: 2s
+        labels: {severity: warning}
+        annotations: {summary: "balance {{ $value }} is low", value: "{{ $value }}"}"""
+
+
+def flow_rules(*rules: str) -> str:
+    return "\ngroups:\n  - name: shieldx\n    rules:" + "".join(rules) + "\n"
+
+
+FAILING_METRICS = (b'shieldx_responses{code="200"} 3\nshieldx_responses{code="500"} 7\n'
+                   b"shieldx_account_balance 42\n")
+HEALTHY_METRICS = (b'shieldx_responses{code="200"} 10\nshieldx_responses{code="500"} 0\n'
+                   b"shieldx_account_balance 42\n")

@@ -62,7 +62,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20) -> None:
+    def start(self, timeout: float = 60) -> None:
         """Start the server and wait until /readyz answers; the wait scales with the machine's
         load. A server that fails to become ready is stopped before the error is raised."""
         self.log = self.workdir / f"serve-{self.port}.log"
