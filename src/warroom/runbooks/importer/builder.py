@@ -125,6 +125,7 @@ class Ctx:
     option: str | None = None
     danger: str | None = None
     approvers: tuple[str, ...] = ()
+    approvals: int = 0          # how many approvers the rule asks for, 0 when unsaid
     revert: str | None = None
 
     def heard(self, text: str, *, label: bool = False, prose: bool = False) -> Ctx:
@@ -148,7 +149,8 @@ class Ctx:
             ctx = replace(ctx, danger=marker)
         roles = approver_roles(words)
         if roles:
-            ctx = replace(ctx, approvers=tuple(roles), danger=ctx.danger or "approval required")
+            ctx = replace(ctx, approvers=tuple(roles), danger=ctx.danger or "approval required",
+                          approvals=max(len(roles), approver_count(words)))
         within = revert_within(words)
         if within:
             ctx = replace(ctx, revert=within)
@@ -655,7 +657,7 @@ class Builder:
             prev_made = draft.steps[count_before:]
             if prev_made and scoped:
                 ctx = replace(ctx, danger=head.danger, approvers=head.approvers,
-                              revert=head.revert)
+                              approvals=head.approvals, revert=head.revert)
                 scoped = False
         made = len(draft.steps) - steps_before
         prose = [n for n in notes if n]
@@ -673,7 +675,7 @@ class Builder:
                 step["notes"] = "\n".join([step.get("notes", ""), *prose]).strip()
         if with_children:
             inherited = replace(ctx, danger=head.danger, approvers=head.approvers,
-                                revert=head.revert)
+                                approvals=head.approvals, revert=head.revert)
             for child in section.children:
                 self._section(child, inherited, draft, True)
 
@@ -742,7 +744,8 @@ class Builder:
         if reason or (ctx.danger and not looking):
             roles = list(ctx.approvers) or ["commander"]
             flags["dangerous"] = True
-            flags["requires_approval"] = {"roles": roles, "count": len(roles)}
+            flags["requires_approval"] = {"roles": roles,
+                                          "count": max(ctx.approvals, len(roles))}
         if ctx.option:
             flags["option"] = ctx.option
         return flags
