@@ -55,6 +55,13 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
      r"(backup|bak|snapshot|dump|old|previous|saved)", "re-applies a backup over live objects"),
     (r"\bkubectl\s+(\S+\s+)*replace\b.*--force", "deletes and recreates live objects"),
     (r">\s*/(etc|var/lib|usr)/\S+", "overwrites a system file"),
+    (r"--reset-offsets\b", "moves consumer offsets, skipping or replaying messages"),
+    (r"\b(docker|podman|crictl|nerdctl|ctr)\s+(\S+\s+)*(rm|rmi)\b|\b(s3|gsutil|etcdctl)\s+"
+     r"(\S+\s+)*(rm|del)\b", "removes containers, images, objects or keys"),
+    (r"\b(lvremove|vgremove|pvremove|wipefs|sgdisk|ifdown)\b|\bip\s+link\s+set\b.*\bdown\b|"
+     r"\bnft\s+flush\b", "removes volumes or takes an interface down"),
+    (r"\bterraform\s+(\S+\s+)*(apply\s+(\S+\s+)*-destroy|state\s+rm|taint)\b",
+     "destroys or forgets infrastructure"),
     (r"(?-i:\b(Remove|Clear|Disable|Uninstall|Stop|Reset|Revoke|Format|Dismount|Suspend)-"
      r"[A-Z]\w+|\bRestart-Computer\b)", "PowerShell cmdlet that removes, stops or resets"),
 )

@@ -182,6 +182,14 @@ _CODE_LANGS = frozenset({"sql", "psql", "mysql", "yaml", "yml", "json", "promql"
                          "dockerfile", "nginx", "conf", "ruby", "java"})
 
 
+def _command_rows(rows: list[list[str]]) -> bool:
+    """Is this a table of steps: most body rows hold an inline command?"""
+    body = rows[1:]
+    with_command = sum(1 for row in body if any(
+        looks_like_command(c) for cell in row for c in re.findall(r"`([^`]+)`", cell)))
+    return bool(body) and with_command * 2 > len(body)
+
+
 def reads_as_message(lang: str, lines: list[str]) -> bool:
     """Does a block read as a message to people (customers, stakeholders, a channel) rather
     than code? Only such text becomes a communication template."""
@@ -263,7 +271,7 @@ def plan(section: Section) -> list[tuple[Section, bool]]:
     children = [c for c in section.children if _actionable(c) and not _is_template_section(c)]
     phase_like = sum(1 for c in children if is_phase_like(c.title))
     if _is_separate(section) and section.level > 0:
-        return [(section, True)] if _actionable(section) else []
+        return [(section, True)] if section.all_blocks() else []
     if any(_is_separate(d) for d in section.walk()[1:]) or \
             (len(children) >= 2 and phase_like * 2 < len(children)):
         out: list[tuple[Section, bool]] = []
@@ -454,6 +462,9 @@ class Builder:
         return None
 
     def _table(self, section: Section, block: Block) -> None:
+        if _command_rows(block.rows):
+            block.lang = "steps"      # a table of steps: _section makes them
+            return
         scheme = severity_scheme(block.rows)
         if scheme:
             scheme.update(name=section.title, source=self.where(block.line, block.end_line))
@@ -573,7 +584,9 @@ class Builder:
                  top: bool = False) -> None:
         if not top:
             ctx = replace(ctx, label=None).heard(section.title)
-        ctx = replace(ctx, heading=re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
+        named = _ALERT_HEADING.match(plain(section.title))
+        ctx = replace(ctx, heading=named.group(1) if named else
+                      re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
         if _is_template_section(section):
             return
         if section.level > 0:
@@ -651,6 +664,9 @@ class Builder:
                     self._attach_notes(draft, notes)
                 notes = []
                 ctx = replace(ctx, label=None)   # a label names the code right after it
+            elif block.kind == "table" and block.lang == "steps":
+                last_item_step = None
+                self._table_steps(block, ctx, draft, notes)
             elif block.kind == "html":
                 notes.append(re.sub(r"<[^>]+>", " ", block.text).strip())
                 self.mark(block.line, block.end_line, f"notes in runbook {draft.id}")
@@ -678,6 +694,30 @@ class Builder:
                                 approvals=head.approvals, revert=head.revert)
             for child in section.children:
                 self._section(child, inherited, draft, True)
+
+    def _table_steps(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
+        """A table whose rows hold commands (Step | Action | Command): a step per command."""
+        header = [plain(c) for c in block.rows[0]]
+        for index, row in enumerate(block.rows[1:], start=1):
+            line = block.line + 1 + index         # header, delimiter row, then the rows
+            commands = [c for cell in row for c in re.findall(r"`([^`]+)`", cell)
+                        if looks_like_command(c)]
+            words = [plain(c) for c in row if plain(c) and not re.fullmatch(r"[\d.]+", plain(c))
+                     and not re.search(r"`[^`]+`", c)]
+            title = (words[0] if words else "") or f"Step {index}"
+            row_ctx = ctx.heard(" ".join(words), prose=True)
+            extra = [f"{h}: {plain(c)}" for h, c in zip(header, row, strict=False)
+                     if plain(c) and plain(c) != title and not re.search(r"`[^`]+`", c)
+                     and not re.fullmatch(r"[\d.]+", plain(c))]
+            for i, command in enumerate(commands):
+                shown = title + (f" ({i + 1}/{len(commands)})" if len(commands) > 1 else "")
+                self._shell_step(draft, row_ctx, shown, command, line, line,
+                                 notes="\n".join([*notes, *extra]) or None)
+                notes.clear()
+            if not commands:
+                self._manual(draft, row_ctx, title, line,
+                             instructions=[e for e in extra if e] or None)
+        self.mark(block.line, block.line + 1, f"header of a table of steps in runbook {draft.id}")
 
     def _attach_notes(self, draft: Draft, notes: list[str]) -> None:
         """Prose before code that made no step of its own goes with the last step."""
