@@ -94,6 +94,11 @@ def test_placeholders_become_declared_parameters(name: str) -> None:
             assert all("{{" + n + "}}" in command for n in names), command
             assert "<" not in command.replace("< /", "").replace("<<", "") or "$" in command
     params = {p["name"]: p for rb in result.runbooks for p in rb.get("parameters", [])}
+    for start, names in (want.get("manual_parameters") or {}).items():
+        [step] = [s for rb in result.runbooks for s in rb["steps"]
+                  if s["title"].startswith(start)]
+        assert all("{{" + n + "}}" in step["executor"]["instructions"] and n in params
+                   for n in names), step
     for pname in want.get("unbound", []):
         assert "source" not in params[pname]
 

@@ -28,7 +28,11 @@ from warroom.runbooks.importer.phases import (
     revert_within,
     schedule_of,
 )
-from warroom.runbooks.importer.placeholders import convert_shell, template_variables
+from warroom.runbooks.importer.placeholders import (
+    convert_prose,
+    convert_shell,
+    template_variables,
+)
 from warroom.runbooks.importer.report import EntryKind, ReportEntry
 from warroom.runbooks.importer.tables import (
     contact_lines,
@@ -803,13 +807,16 @@ class Builder:
         title, rest = _title_and_rest(text)
         body = [rest.strip()] if rest.strip() else []
         body += instructions or []
+        converted, hints = convert_prose("\n".join([text, *(instructions or [])]))
+        if hints:          # placeholders become parameters, filled in where a person reads
+            body = [converted]
         looking = bool(_LOOKING.match(title)) and not prose_danger(text)
         step = {"title": title[:120] or "Manual check", "phase": self._phase(ctx, title),
                 "executor": {"type": "manual",
                              **({"instructions": "\n".join(body)} if body else {})},
                 "source": self.where(line, last),
                 **self._flags(ctx, text, looking=looking)}
-        made = draft.add_step(self._finish_step(step, ctx))
+        made = draft.add_step(self._finish_step(step, ctx), hints)
         self.note("step", line, last, f"runbook {draft.id}, step {made['id']} (manual)",
                   "checklist item" if checklist else "instruction")
         self.mark(line, last, f"runbook {draft.id}, step {made['id']} (manual)")
