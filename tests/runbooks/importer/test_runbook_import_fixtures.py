@@ -77,10 +77,19 @@ def test_output_attaches_to_the_step_before_it(name: str) -> None:
         assert "output" in result.lines[line] or "interactive session" in result.lines[line], \
             (line, result.lines[line])
     for line in want.get("session_lines", []):
-        assert "interactive session" in result.lines[line], (line, result.lines[line])
+        assert result.lines[line].startswith("typed in or printed by the interactive session"), \
+            (line, result.lines[line])
     commands = [s["executor"].get("command") for rb in result.runbooks for s in rb["steps"]]
     for command in want.get("commands", []):
         assert command in commands
+    queries = [s["executor"].get("query", "") for rb in result.runbooks for s in rb["steps"]]
+    for query in want.get("promql", []):
+        assert any(query in q for q in queries), queries
+    manual = [s["executor"].get("instructions", "") for rb in result.runbooks for s in rb["steps"]
+              if s["executor"]["type"] == "manual"]
+    for command in want.get("manual", []):
+        assert any(command in m for m in manual)
+        assert not any(command in (c or "") for c in commands)
     for line, became in (want.get("lines") or {}).items():
         assert became in result.lines[line], (line, result.lines[line])
 

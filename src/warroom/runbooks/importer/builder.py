@@ -10,6 +10,7 @@ from typing import Any
 from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger, risk_marker
 from warroom.runbooks.importer.commands import (
     Group,
+    opens_session,
     is_shell_lang,
     looks_like_command,
     looks_like_shell,
@@ -48,6 +49,7 @@ _TEMPLATE = re.compile(r"template", re.I)
 _GENERIC_TITLE = re.compile(r"^(symptoms?|overview|summary|description|introduction|about|"
                             r"meaning|impact|contents|table of contents|runbook)$", re.I)
 _DOING = ("triage", "diagnose", "evidence", "mitigate", "verify", "recover")
+_DOLLAR_LINE = re.compile(r"^\s*\$\s")
 _PROMQL_HINT = re.compile(r"\b(query|promql|expression|metric)\b", re.I)
 _PROMQL_SHAPE = re.compile(r"[a-z_:]+(\{[^}]*\})?(\[[0-9a-z]+\])?\)?\s*(==|!=|>=|<=|>|<)|"
                            r"\b(rate|irate|increase|sum|avg|max|min|count|histogram_quantile|"
@@ -184,6 +186,14 @@ _MESSAGE_WORDS = re.compile(
 _CODE_LANGS = frozenset({"sql", "psql", "mysql", "yaml", "yml", "json", "promql", "python", "py",
                          "go", "js", "javascript", "ts", "hcl", "terraform", "toml", "ini", "xml",
                          "dockerfile", "nginx", "conf", "ruby", "java"})
+
+
+def looks_like_promql(lines: list[str]) -> bool:
+    """Is an unprompted block a PromQL expression (metric names, selectors, functions)?"""
+    code = [t.strip() for t in lines if t.strip() and not t.strip().startswith("#")]
+    return bool(code) and not any(_DOLLAR_LINE.match(t) or looks_like_command(t) for t in code) \
+        and all(_PROMQL_SHAPE.search(t) or re.search(r"\b[a-z]+(_[a-z]+){2,}\b", t) and
+                re.search(r"[(){}\[\]/*+-]", t) for t in code)
 
 
 def _command_rows(rows: list[list[str]]) -> bool:
@@ -872,25 +882,35 @@ class Builder:
             self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (manual)",
                       "chat command: a person types it")
             return made
-        if session:
+        if session or opens_session(command):
+            session = session or []
             # It opens a shell or client and the source types more into it: a person does
             # that, so the step is manual with the whole session attached.
             typed = "\n".join([command, *(t for _, t in session)])
             shown_text, session_hints = convert_shell(typed)
             step = {"title": title, "phase": self._phase(ctx, title),
                     "executor": {"type": "manual", "instructions": (
-                        "Run the first line; it opens an interactive session. Type the lines "
-                        "after its prompt in that session (the runner cannot type into a shell "
-                        "it opened); the other lines show what it prints.\n\n" + shown_text)},
-                    "notes": notes, "source": self.where(first, max(last, session[-1][0])),
+                        ("Run the first line; it opens an interactive session. Type the lines "
+                         "after its prompt in that session (the runner cannot type into a shell "
+                         "it opened); the other lines show what it prints.\n\n" if session else
+                         "Run this in a terminal: it opens an interactive session, which the "
+                         "runner cannot drive. The steps after it may be meant for that "
+                         "session.\n\n") + shown_text)},
+                    "notes": notes, "source": self.where(first, max([last, *(n for n, _ in
+                                                                          session)])),
                     **self._flags(ctx, typed)}
             made = draft.add_step(self._finish_step(step, ctx), session_hints)
-            self.note("step", first, session[-1][0],
-                      f"runbook {draft.id}, step {made['id']} (manual, interactive session)",
+            end = session[-1][0] if session else last
+            self.note("step", first, end,
+                      f"runbook {draft.id}, step {made['id']} (manual: opens an interactive "
+                      "session)",
                       f"{len(session)} line(s) typed in or printed by the session it opens",
                       session, bucket="steps")
-            self.mark(first, session[-1][0],
-                      f"runbook {draft.id}, step {made['id']} (interactive session)")
+            self.mark(first, last, f"runbook {draft.id}, step {made['id']} (manual: opens an "
+                      "interactive session)")
+            for n, _ in session:
+                self.mark(n, n, f"typed in or printed by the interactive session of runbook "
+                          f"{draft.id}, step {made['id']}")
             return made
         step = {"title": title, "phase": self._phase(ctx, title),
                 "executor": {"type": "shell", "command": converted}, "notes": notes,
@@ -940,6 +960,9 @@ class Builder:
             self._expected_output(draft, draft.steps[-1], [(n, t) for n, t in lines
                                                            if t.strip()],
                                   {n: f"shown under '{ctx.label}'" for n, _ in lines})
+            return
+        if block.lang in _CONSOLE_LANGS and looks_like_promql(texts):
+            self._promql(block, ctx, draft)      # a query in a console block, no prompt
             return
         if is_shell_lang(block.lang) or (block.lang in ("", "text", "txt", "plain")
                                          and looks_like_shell(texts)):
