@@ -10,10 +10,10 @@ from typing import Any
 from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger, risk_marker
 from warroom.runbooks.importer.commands import (
     Group,
-    opens_session,
     is_shell_lang,
     looks_like_command,
     looks_like_shell,
+    opens_session,
     split_shell,
 )
 from warroom.runbooks.importer.draft import IDENTIFIER, Draft, slug
@@ -192,8 +192,8 @@ def looks_like_promql(lines: list[str]) -> bool:
     """Is an unprompted block a PromQL expression (metric names, selectors, functions)?"""
     code = [t.strip() for t in lines if t.strip() and not t.strip().startswith("#")]
     return bool(code) and not any(_DOLLAR_LINE.match(t) or looks_like_command(t) for t in code) \
-        and all(_PROMQL_SHAPE.search(t) or re.search(r"\b[a-z]+(_[a-z]+){2,}\b", t) and
-                re.search(r"[(){}\[\]/*+-]", t) for t in code)
+        and all(_PROMQL_SHAPE.search(t) or (re.search(r"\b[a-z]+(_[a-z]+){2,}\b", t) and
+                re.search(r"[(){}\[\]/*+-]", t)) for t in code)
 
 
 def _command_rows(rows: list[list[str]]) -> bool:
