@@ -56,6 +56,9 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
     (r"\bkubectl\s+(\S+\s+)*replace\b.*--force", "deletes and recreates live objects"),
     (r">\s*/(etc|var/lib|usr)/\S+", "overwrites a system file"),
     (r"--reset-offsets\b", "moves consumer offsets, skipping or replaying messages"),
+    (r"\bupdate-(access-key|login-profile|signing-certificate)\b.*--status\s+inactive|"
+     r"\bdeactivate[-_]\w+|\bdisable[-_](user|key|account|login|mfa|service|access)\w*|"
+     r"\bput-user-policy\b.*deny|\bdelete-login-profile\b", "cuts off access"),
     (r"\b(docker|podman|crictl|nerdctl|ctr)\s+(\S+\s+)*(rm|rmi)\b|\b(s3|gsutil|etcdctl)\s+"
      r"(\S+\s+)*(rm|del)\b", "removes containers, images, objects or keys"),
     (r"\b(lvremove|vgremove|pvremove|wipefs|sgdisk|ifdown)\b|\bip\s+link\s+set\b.*\bdown\b|"
@@ -176,6 +179,7 @@ def is_read_only(command: str) -> bool:
     file or sent with a method that changes state.
     """
     code = "\n".join(_strip_comment(line) for line in command.splitlines()).strip()
+    code = re.sub(r"<[A-Za-z][\w .-]*>", "PLACEHOLDER", code)   # `<pod name>` is no redirection
     if not code or dangerous_reason(code) or _WRITING.search(re.sub(r"2>&1|>\s*/dev/null|"
                                                                     r"2>\s*/dev/null", "", code)):
         return False

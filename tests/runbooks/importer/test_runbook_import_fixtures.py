@@ -38,6 +38,10 @@ def steps_with(result: ImportResult, text: str) -> list[dict[str, Any]]:
     return found
 
 
+def gated(step: dict[str, Any]) -> bool:
+    return bool(step.get("dangerous") or step.get("requires_approval"))
+
+
 def test_every_fixture_has_an_expected_outcome() -> None:
     assert len(NAMES) >= 6
     for name in NAMES:
@@ -61,7 +65,14 @@ def test_destructive_steps_need_approval_and_read_only_ones_never(name: str) -> 
             assert step.get("dangerous") and step.get("requires_approval"), (text, step)
     for text in want.get("not_gated", []):
         for step in steps_with(result, text):
-            assert "requires_approval" not in step and not step.get("dangerous"), (text, step)
+            assert not gated(step), (text, step)
+    titles = {s["title"]: s for rb in result.runbooks for s in rb["steps"]}
+    for start in want.get("manual_gated", []):
+        [step] = [s for t, s in titles.items() if t.startswith(start)]
+        assert gated(step), step
+    for start in want.get("manual_not_gated", []):
+        [step] = [s for t, s in titles.items() if t.startswith(start)]
+        assert not gated(step), step
     for text, rule in (want.get("approval") or {}).items():
         for step in steps_with(result, text):
             assert step["requires_approval"] == rule
@@ -99,7 +110,7 @@ def test_placeholders_become_declared_parameters(name: str) -> None:
     result, want = imported(name), expected(name)
     for text, names in (want.get("parameters") or {}).items():
         for step in steps_with(result, text):
-            command = step["executor"]["command"]
+            command = step["executor"].get("command") or step["executor"]["snippet"]
             assert all("{{" + n + "}}" in command for n in names), command
             assert "<" not in command.replace("< /", "").replace("<<", "") or "$" in command
     params = {p["name"]: p for rb in result.runbooks for p in rb.get("parameters", [])}

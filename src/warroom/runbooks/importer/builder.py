@@ -650,7 +650,10 @@ class Builder:
                     continue
                 last_item_step = None
                 if block.checked is None and _is_label(block):
+                    before = ctx
                     ctx = ctx.heard(block.text, label=True)
+                    if ctx.danger != before.danger and not _SECTION_WIDE.search(block.text):
+                        scoped = True
                     self.mark(block.line, block.end_line, f"label for the steps after it in "
                               f"runbook {draft.id}")
                     continue
@@ -983,7 +986,18 @@ class Builder:
             self.note("step", block.line, block.end_line,
                       f"runbook {draft.id}, step {made['id']} (notify)", f"uses template {tid}")
             return
-        if block.lang in ("text", "txt", "plain") and draft.steps:
+        diagram = block.lang in ("", "text", "txt", "plain") and sum(
+            1 for t in texts if re.search(r"[├└│┌┐┘┬┴┼─→]", t)) >= 2
+        if diagram and not draft.steps:
+            draft.description.append("\n".join([*notes, *texts]))
+            notes.clear()
+            self.note("note", block.line, block.end_line, "runbook description",
+                      "a decision tree or diagram, kept in the description", lines,
+                      bucket="steps")
+            self.mark(block.line, block.end_line, f"description of runbook {draft.id} "
+                      "(diagram)")
+            return
+        if (block.lang in ("text", "txt", "plain") or diagram) and draft.steps:
             # an example or reference text, not something to apply: it goes with the step
             step = draft.steps[-1]
             step["notes"] = "\n".join(filter(None, [step.get("notes"), *notes, *texts]))
@@ -999,7 +1013,7 @@ class Builder:
         language = block.lang or "text"
         title = ctx.label or comment or f"Apply the {language} snippet"
         typed, printed = split_repl(lines)
-        snippet = "\n".join(t for _, t in typed)
+        snippet, snippet_hints = convert_prose("\n".join(t for _, t in typed))
         executor: dict[str, str] = {"type": "manual", "snippet": snippet,
                                     "snippet_language": language}
         if notes:
@@ -1011,7 +1025,7 @@ class Builder:
             "title": title[:120], "phase": self._phase(ctx, title), "executor": executor,
             "source": self.where(block.line, block.end_line),
             **self._flags(ctx, "" if language in _PROSE_LANGS else snippet, looking=looking)}
-        made = draft.add_step(self._finish_step(step, ctx))
+        made = draft.add_step(self._finish_step(step, ctx), snippet_hints)
         self.note("step", block.line, block.end_line,
                   f"runbook {draft.id}, step {made['id']} (manual with {language} snippet)",
                   "not shell: attached for a person to apply", typed, bucket="steps")
