@@ -987,7 +987,7 @@ class Builder:
                       f"runbook {draft.id}, step {made['id']} (notify)", f"uses template {tid}")
             return
         diagram = block.lang in ("", "text", "txt", "plain") and sum(
-            1 for t in texts if re.search(r"[├└│┌┐┘┬┴┼─→]", t)) >= 2
+            1 for t in texts if re.search(r"[├└│┌┐┘┬┴┼─]", t)) >= 2 and not ctx.label
         if diagram and not draft.steps:
             draft.description.append("\n".join([*notes, *texts]))
             notes.clear()
@@ -997,7 +997,8 @@ class Builder:
             self.mark(block.line, block.end_line, f"description of runbook {draft.id} "
                       "(diagram)")
             return
-        if (block.lang in ("text", "txt", "plain") or diagram) and draft.steps:
+        if ((block.lang in ("text", "txt", "plain") and not ctx.label) or diagram) \
+                and draft.steps:
             # an example or reference text, not something to apply: it goes with the step
             step = draft.steps[-1]
             step["notes"] = "\n".join(filter(None, [step.get("notes"), *notes, *texts]))
