@@ -259,15 +259,25 @@ _ALERT_IN_TEXT = re.compile(r"(?:\balert\s*(?:name)?\**\s*:\**\s*|\balertname\s*
                             r"[\"“'`]*([A-Za-z_][\w:.-]*[A-Za-z0-9])", re.I)
 
 
+# A heading that is just an alert's name: `KubePodCrashLooping`, HighErrorRate, etcdNoLeader
+# (CamelCase ending like an alert, or in backticks), as in an alert catalogue.
+_ALERT_LIKE_TITLE = re.compile(
+    r"^\s*`?([A-Za-z][a-z0-9]*(?:[A-Z][A-Za-z0-9]*)*(?:Down|High|Low|Failed|Failing|Errors?|"
+    r"Latency|Full|FillingUp|Missing|Mismatch|Restarts?|Restarting|CrashLooping|Slow|Exceeded|"
+    r"Expir\w*|NotReady|Unavailable|Degraded|Lag\w*|Saturat\w*|Throttl\w*|Spike|Burn|Rate|"
+    r"Leader|Unreachable|Stuck|Backlog|Pressure|Overcommit|Inconsistent|Absent|Flapping|"
+    r"TooMany\w*|Quota\w*|Limit\w*|Timeout\w*|Drop\w*))`?\s*$")
+
+
 def _is_separate(section: Section) -> bool:
     """A scenario (`### Scenario 2: …`) or an alert-catalogue entry (`##### Alert Name: "X"`):
     a runbook of its own, whatever the headings around it look like."""
-    return bool(_SEPARATE.match(plain(section.title)))
+    return bool(_SEPARATE.match(plain(section.title)) or _ALERT_LIKE_TITLE.match(section.title))
 
 
 def alert_name(section: Section) -> str | None:
     """The alert a section is about: from its heading or an `Alert: X` line in its own text."""
-    m = _ALERT_HEADING.match(plain(section.title))
+    m = _ALERT_HEADING.match(plain(section.title)) or _ALERT_LIKE_TITLE.match(section.title)
     if m:
         return m.group(1)
     for block in section.blocks[:4]:
@@ -545,7 +555,8 @@ class Builder:
         named = alert_name(section) if section.level > 0 else None
         if named:
             alerts = [f"alertname={named}"]
-            title = named if _ALERT_HEADING.match(plain(section.title)) else title
+            title = named if _ALERT_HEADING.match(plain(section.title)) or \
+                _ALERT_LIKE_TITLE.match(section.title) else title
             rb_id = named if re.fullmatch(r"[A-Za-z][\w-]*", named) else slug(named, 60)
         taken = {d.id for d in self.drafts}
         if rb_id in taken and section.parent is not None and section.parent.title:
@@ -572,6 +583,12 @@ class Builder:
         self.note("runbook", section.line, None, f"runbook {rb_id}",
                   f"from section '{' › '.join(section.path()) or self.source}'")
         self._section(section, ctx, draft, with_children, top=True)
+        if not draft.steps and draft.description and _is_separate(section):
+            # an alert entry or scenario told in prose: what it says to do is one step
+            text = "\n\n".join(draft.description)
+            first = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)
+            self._manual(draft, ctx, first[0].strip(), section.line,
+                         instructions=[first[1]] if len(first) > 1 else None)
         self._ensure_verify(draft)
 
     def _services(self) -> list[str]:
