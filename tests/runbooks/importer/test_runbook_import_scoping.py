@@ -153,3 +153,18 @@ def test_the_report_lists_every_source_line(tmp_path: Path) -> None:
     report = (tmp_path / "out" / "import-report.md").read_text()
     assert "### Source lines" in report
     assert "| 7-9 |" in report or "| 8 |" in report
+
+
+def test_each_step_exposes_the_source_lines_it_came_from() -> None:
+    from warroom.runbooks.model import Runbook
+    from warroom.runbooks.views import runbook_json
+
+    text = ("# Disk\n\n## Diagnosis\n\n```console\n$ df -h /var\nFilesystem  Size\n"
+            "/dev/sda1   100G\n```\n\n- Restart the agent: `sudo systemctl restart agent`\n")
+    [data] = import_markdown(text, "runbooks/disk.md").runbooks
+    shown = runbook_json(Runbook.model_validate(data), True, [], "disk.yaml")["step_sources"]
+    steps = data["steps"]
+    assert shown[steps[0]["id"]] == {"file": "runbooks/disk.md", "first_line": 6,
+                                     "last_line": 8}          # command and its output
+    assert shown[steps[1]["id"]] == {"file": "runbooks/disk.md", "first_line": 11,
+                                     "last_line": 11}
