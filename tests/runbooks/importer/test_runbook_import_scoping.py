@@ -168,3 +168,20 @@ def test_each_step_exposes_the_source_lines_it_came_from() -> None:
                                      "last_line": 8}          # command and its output
     assert shown[steps[1]["id"]] == {"file": "runbooks/disk.md", "first_line": 11,
                                      "last_line": 11}
+
+
+def test_a_rule_after_a_read_only_step_does_not_gate_it() -> None:
+    text = ("# Secrets\n\n## Diagnosis\n\n```bash\nkubectl -n app get secret db -o name\n```\n\n"
+            "Reading secrets must be approved by the security team.\n")
+    result = import_markdown(text, "doc.md")
+    [step] = [s for rb in result.runbooks for s in rb["steps"]]
+    assert not gated(step)
+    assert "never needs approval" in result.lines[9]
+
+
+def test_a_table_of_commands_makes_a_runbook_on_its_own() -> None:
+    text = ("# Cache\n\n## Flush\n\n| Step | Command |\n|---|---|\n"
+            "| Look | `redis-cli INFO keyspace` |\n| Flush | `redis-cli FLUSHALL` |\n")
+    found = steps(text)
+    assert not gated(found["redis-cli INFO keyspace"])
+    assert gated(found["redis-cli FLUSHALL"])

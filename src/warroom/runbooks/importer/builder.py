@@ -249,6 +249,8 @@ def _actionable(section: Section, own_only: bool = False) -> bool:
             return True
         if block.kind == "paragraph" and _command_spans(block):
             return True
+        if block.kind == "table" and _command_rows(block.rows):
+            return True
     return False
 
 
@@ -788,6 +790,19 @@ class Builder:
         if not (roles and within) and _command_spans(block):
             return False
         count = max(len(roles), approver_count(text))
+        looking = [st for st in prev_made if st["executor"]["type"] == "promql" or (
+            st["executor"]["type"] == "shell" and is_read_only(st["executor"]["command"]))]
+        governed = [st for st in prev_made if st not in looking]
+        if not governed:
+            for offset, part in enumerate(parts):
+                skip.add(index + offset)
+                self.mark(part.line, part.end_line, "report only: an approval or revert rule "
+                          "after a read-only step, which never needs approval")
+            self.note("note", block.line, parts[-1].end_line, "note",
+                      "approval or revert rule after a read-only step: not applied, read-only "
+                      "commands never need approval", text="\n".join(p.text for p in parts))
+            return True
+        prev_made = governed
         for step in prev_made:
             if roles:
                 step["dangerous"] = True
