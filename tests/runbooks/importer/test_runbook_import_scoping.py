@@ -185,3 +185,17 @@ def test_a_table_of_commands_makes_a_runbook_on_its_own() -> None:
     found = steps(text)
     assert not gated(found["redis-cli INFO keyspace"])
     assert gated(found["redis-cli FLUSHALL"])
+
+
+def test_contact_lists_and_tables_are_proposed_not_dropped() -> None:
+    text = ("# Payments on-call\n\n## Contacts\n\n**Primary On-Call:** Jane (+1 555 0100)\n"
+            "**Secondary On-Call:** Omar (+1 555 0101)\n**Escalation:** Head of Payments\n\n"
+            "## Escalation\n\n| | Primary | Secondary |\n|---|---|---|\n"
+            "| Name | Jane | Omar |\n| Phone | +1 555 0100 | +1 555 0101 |\n")
+    result = import_markdown(text, "doc.md")
+    [listed, table] = result.proposals.contacts
+    assert listed["entries"] == [{"primary": "Jane (+1 555 0100)",
+                                  "secondary": "Omar (+1 555 0101)",
+                                  "escalation": "Head of Payments"}]
+    assert table["kind"] == "escalation matrix" and len(table["entries"]) == 2
+    assert all(result.lines[n].startswith("proposal") for n in (5, 6, 7, 11, 13, 14))
