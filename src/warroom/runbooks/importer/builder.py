@@ -8,6 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger, risk_marker
+from warroom.runbooks.importer.catalogue import (
+    ALERT_HEADING,
+    ALERT_LIKE_TITLE,
+    alert_name,
+    is_separate,
+)
 from warroom.runbooks.importer.commands import (
     Group,
     is_shell_lang,
@@ -254,51 +260,15 @@ def _actionable(section: Section, own_only: bool = False) -> bool:
     return False
 
 
-_SEPARATE = re.compile(r"^\W*(scenario|use[- ]case|case|alert(\s+name)?|alertname)\b\s*"
-                       r"(\d+|[A-Z]\b)?\s*[:.)\-–—]", re.I)
-_ALERT_HEADING = re.compile(r"^\W*alert(?:\s*name)?\s*[:\-–—]\s*[\"“'`]*([A-Za-z_][\w:.-]*)", re.I)
-_ALERT_IN_TEXT = re.compile(r"(?:\balert\s*(?:name)?\**\s*:\**\s*|\balertname\s*=~?\s*)"
-                            r"[\"“'`]*([A-Za-z_][\w:.-]*[A-Za-z0-9])", re.I)
-
-
-# A heading that is just an alert's name: `KubePodCrashLooping`, HighErrorRate, etcdNoLeader
-# (CamelCase ending like an alert, or in backticks), as in an alert catalogue.
-_ALERT_LIKE_TITLE = re.compile(
-    r"^\s*`?([A-Za-z][a-z0-9]*(?:[A-Z][A-Za-z0-9]*)*(?:Down|High|Low|Failed|Failing|Errors?|"
-    r"Latency|Full|FillingUp|Missing|Mismatch|Restarts?|Restarting|CrashLooping|Slow|Exceeded|"
-    r"Expir\w*|NotReady|Unavailable|Degraded|Lag\w*|Saturat\w*|Throttl\w*|Spike|Burn|Rate|"
-    r"Leader|Unreachable|Stuck|Backlog|Pressure|Overcommit|Inconsistent|Absent|Flapping|"
-    r"TooMany\w*|Quota\w*|Limit\w*|Timeout\w*|Drop\w*))`?\s*$")
-
-
-def _is_separate(section: Section) -> bool:
-    """A scenario (`### Scenario 2: …`) or an alert-catalogue entry (`##### Alert Name: "X"`):
-    a runbook of its own, whatever the headings around it look like."""
-    return bool(_SEPARATE.match(plain(section.title)) or _ALERT_LIKE_TITLE.match(section.title))
-
-
-def alert_name(section: Section) -> str | None:
-    """The alert a section is about: from its heading or an `Alert: X` line in its own text."""
-    m = _ALERT_HEADING.match(plain(section.title)) or _ALERT_LIKE_TITLE.match(section.title)
-    if m:
-        return m.group(1)
-    for block in section.blocks[:4]:
-        if block.kind in ("paragraph", "item"):
-            found = _ALERT_IN_TEXT.search(block.text)
-            if found and IDENTIFIER.match(found.group(1)):
-                return found.group(1)
-    return None
-
-
 def plan(section: Section) -> list[tuple[Section, bool]]:
     """Sections that become runbooks, each with whether its subsections belong to it."""
     if _is_template_section(section):
         return []
     children = [c for c in section.children if _actionable(c) and not _is_template_section(c)]
     phase_like = sum(1 for c in children if is_phase_like(c.title))
-    if _is_separate(section) and section.level > 0:
+    if is_separate(section) and section.level > 0:
         return [(section, True)] if section.all_blocks() else []
-    if any(_is_separate(d) for d in section.walk()[1:]) or \
+    if any(is_separate(d) for d in section.walk()[1:]) or \
             (len(children) >= 2 and phase_like * 2 < len(children)):
         out: list[tuple[Section, bool]] = []
         if _actionable(section, own_only=True):
@@ -557,8 +527,8 @@ class Builder:
         named = alert_name(section) if section.level > 0 else None
         if named:
             alerts = [f"alertname={named}"]
-            title = named if _ALERT_HEADING.match(plain(section.title)) or \
-                _ALERT_LIKE_TITLE.match(section.title) else title
+            title = named if ALERT_HEADING.match(plain(section.title)) or \
+                ALERT_LIKE_TITLE.match(section.title) else title
             rb_id = named if re.fullmatch(r"[A-Za-z][\w-]*", named) else slug(named, 60)
         taken = {d.id for d in self.drafts}
         if rb_id in taken and section.parent is not None and section.parent.title:
@@ -585,7 +555,7 @@ class Builder:
         self.note("runbook", section.line, None, f"runbook {rb_id}",
                   f"from section '{' › '.join(section.path()) or self.source}'")
         self._section(section, ctx, draft, with_children, top=True)
-        if not draft.steps and draft.description and _is_separate(section):
+        if not draft.steps and draft.description and is_separate(section):
             # an alert entry or scenario told in prose: what it says to do is one step
             text = "\n\n".join(draft.description)
             first = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)
@@ -617,7 +587,7 @@ class Builder:
                  top: bool = False) -> None:
         if not top:
             ctx = replace(ctx, label=None).heard(section.title)
-        named = _ALERT_HEADING.match(plain(section.title))
+        named = ALERT_HEADING.match(plain(section.title))
         ctx = replace(ctx, heading=named.group(1) if named else
                       re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
         if _is_template_section(section):
