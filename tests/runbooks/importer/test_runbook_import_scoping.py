@@ -199,3 +199,29 @@ def test_contact_lists_and_tables_are_proposed_not_dropped() -> None:
                                   "escalation": "Head of Payments"}]
     assert table["kind"] == "escalation matrix" and len(table["entries"]) == 2
     assert all(result.lines[n].startswith("proposal") for n in (5, 6, 7, 11, 13, 14))
+
+
+def test_a_rule_list_nested_in_a_step_stops_at_the_next_step() -> None:
+    text = """\
+# Deploy freeze
+
+## Mitigation
+
+1. Lift the deploy block:
+
+   ```bash
+   aws organizations detach-policy --policy-id p-1 --target-id ou-prod
+   ```
+
+   Policy bypass must be:
+
+   1. approved by the incident commander + security team,
+   2. reverted within 1 hour.
+
+2. Tell the #deploys channel.
+"""
+    found = steps(text)
+    bypass = found["aws organizations detach-policy --policy-id p-1 --target-id ou-prod"]
+    assert bypass["requires_approval"] == {"roles": ["commander", "security"], "count": 2}
+    assert bypass["revert"] == {"within": "1h"}
+    assert "Tell the #deploys channel" in found

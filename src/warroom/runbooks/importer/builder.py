@@ -742,10 +742,13 @@ class Builder:
             return False
         block = section.blocks[index]
         parts = [block]
-        for later in section.blocks[index + 1:]:
-            if later.kind != "item" or (block.kind == "item" and later.depth < block.depth):
-                break
-            parts.append(later)
+        if plain(block.text).rstrip().endswith(":"):     # "… must be:" then its list
+            depth = 0
+            for later in section.blocks[index + 1:]:
+                depth = depth or later.depth
+                if later.kind != "item" or later.depth < depth:
+                    break
+                parts.append(later)
         text = "\n".join(plain(p.text) for p in parts)
         intro = plain(block.text)
         if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)):
