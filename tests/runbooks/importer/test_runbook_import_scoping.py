@@ -225,3 +225,22 @@ def test_a_rule_list_nested_in_a_step_stops_at_the_next_step() -> None:
     assert bypass["requires_approval"] == {"roles": ["commander", "security"], "count": 2}
     assert bypass["revert"] == {"within": "1h"}
     assert "Tell the #deploys channel" in found
+
+
+def test_a_rule_written_as_a_nested_list_item_governs_the_step_before() -> None:
+    text = """\
+# Deploy freeze
+
+## Mitigation
+
+- Lift the block: `aws organizations detach-policy --policy-id p-1 --target-id ou-prod`
+- Policy bypass must be:
+  - approved by the incident commander and the security team
+  - reverted within 30 minutes
+- Restart the deploy queue: `./scripts/deploy-queue.sh restart`
+"""
+    found = steps(text)
+    bypass = found["aws organizations detach-policy --policy-id p-1 --target-id ou-prod"]
+    assert bypass["requires_approval"] == {"roles": ["commander", "security"], "count": 2}
+    assert bypass["revert"] == {"within": "30m"}
+    assert not gated(found["./scripts/deploy-queue.sh restart"])

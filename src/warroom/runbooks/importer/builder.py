@@ -743,7 +743,7 @@ class Builder:
         block = section.blocks[index]
         parts = [block]
         if plain(block.text).rstrip().endswith(":"):     # "… must be:" then its list
-            depth = 0
+            depth = block.depth + 1 if block.kind == "item" else 0
             for later in section.blocks[index + 1:]:
                 depth = depth or later.depth
                 if later.kind != "item" or later.depth < depth:
@@ -751,7 +751,8 @@ class Builder:
                 parts.append(later)
         text = "\n".join(plain(p.text) for p in parts)
         intro = plain(block.text)
-        if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)):
+        if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)) \
+                and len(parts) == 1:
             return False
         roles, within = approver_roles(text), revert_within(text)
         if not (roles or within):
