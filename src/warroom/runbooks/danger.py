@@ -213,7 +213,8 @@ def _part_read_only(part: str) -> bool:
         if verbs and verbs[0] in ("rollout", "config", "auth", "certificate"):
             verbs = verbs[1:]   # kubectl rollout status, kubectl auth can-i
         verbs = verbs[:4] if program in _NOUN_FIRST else verbs[:1]
-        return any(v in _READ_VERBS or re.match(r"^(describe|get|list|show|lookup|search)-", v)
+        return any(v in _READ_VERBS or re.match(r"^(describe|get|list|show|lookup|search|filter|"
+                                                 r"head|batch-get|simulate)-", v)
                    for v in verbs)
     return program in _READ_PROGRAMS
 
