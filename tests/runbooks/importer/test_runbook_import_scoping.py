@@ -244,3 +244,15 @@ def test_a_rule_written_as_a_nested_list_item_governs_the_step_before() -> None:
     assert bypass["requires_approval"] == {"roles": ["commander", "security"], "count": 2}
     assert bypass["revert"] == {"within": "30m"}
     assert not gated(found["./scripts/deploy-queue.sh restart"])
+
+
+def test_a_root_prompt_transcript_is_commands_and_output() -> None:
+    text = ("# Nginx\n\n## Mitigation\n\n```bash\n[root@web-1 ~]# systemctl restart nginx\n"
+            "[root@web-1 ~]# systemctl status nginx\n● nginx.service - web server\n"
+            "   Active: active (running)\n```\n")
+    result = import_markdown(text, "doc.md")
+    found = {s["executor"].get("command"): s for rb in result.runbooks for s in rb["steps"]}
+    assert "systemctl restart nginx" in found
+    status = found["systemctl status nginx"]
+    assert status["expected_output"] == "● nginx.service - web server\n   Active: active (running)"
+    assert result.lines[8].startswith("expected output")

@@ -326,7 +326,10 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
     drawing, log, YAML, JSON and table shapes, and (in `console` blocks) by not being a known
     command; it is attached to the command before it.
     """
-    prompted = any(_DOLLAR_PROMPT.match(text) for _, text in lines)
+    first = next((t for _, t in lines if t.strip() and not t.strip().startswith("#")), "")
+    opening = session_prompt(first)
+    prompted = any(_DOLLAR_PROMPT.match(text) for _, text in lines) or bool(
+        opening and "@" in opening.group(0))     # a transcript of the reader's own shell
     split = ShellSplit(groups=[], remarks=[], output_lines=[])
     group = Group()
     unit: list[tuple[int, str]] = []
@@ -411,8 +414,10 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
             continue
         nested = session_prompt(raw)
         if nested and not _DOLLAR_PROMPT.match(raw):
-            local = nested.group(0).rstrip().endswith("$") and "@" in nested.group(0) and \
-                not in_session and not (made and opens_session(made[-1].text))
+            # `user@host:~$ ` / `[root@db ~]# ` is the reader's own shell unless a command
+            # before it opened a session; `sh-5.1# ` is always a shell something opened
+            local = "@" in nested.group(0) and not in_session and \
+                not (made and (opens_session(made[-1].text) or made[-1].session))
             if not local:
                 in_session = True
                 attach(number, raw, "typed in an interactive session", session=True)
