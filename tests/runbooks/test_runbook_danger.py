@@ -38,6 +38,8 @@ def test_destructive_shapes(command: str) -> None:
     "gcloud sql instances describe db", "vault kv get secret/app", "systemctl status nginx",
     "journalctl -u nginx --since -1h | grep error", "helm -n web history web",
     "kubectl get pods | grep Crash", "df -h /var",
+    "aws logs filter-log-events --log-group-name x", "aws cloudtrail lookup-events --max 5",
+    "aws s3 ls s3://bucket", "aws sts get-caller-identity", "kubectl -n x rollout status deploy/y",
 ])
 def test_read_only_commands(command: str) -> None:
     assert is_read_only(command), command

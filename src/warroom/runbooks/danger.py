@@ -55,6 +55,16 @@ _DANGEROUS: tuple[tuple[str, str], ...] = (
      r"(backup|bak|snapshot|dump|old|previous|saved)", "re-applies a backup over live objects"),
     (r"\bkubectl\s+(\S+\s+)*replace\b.*--force", "deletes and recreates live objects"),
     (r">\s*/(etc|var/lib|usr)/\S+", "overwrites a system file"),
+    (r"--reset-offsets\b", "moves consumer offsets, skipping or replaying messages"),
+    (r"\bupdate-(access-key|login-profile|signing-certificate)\b.*--status\s+inactive|"
+     r"\bdeactivate[-_]\w+|\bdisable[-_](user|key|account|login|mfa|service|access)\w*|"
+     r"\bput-user-policy\b.*deny|\bdelete-login-profile\b", "cuts off access"),
+    (r"\b(docker|podman|crictl|nerdctl|ctr)\s+(\S+\s+)*(rm|rmi)\b|\b(s3|gsutil|etcdctl)\s+"
+     r"(\S+\s+)*(rm|del)\b", "removes containers, images, objects or keys"),
+    (r"\b(lvremove|vgremove|pvremove|wipefs|sgdisk|ifdown)\b|\bip\s+link\s+set\b.*\bdown\b|"
+     r"\bnft\s+flush\b", "removes volumes or takes an interface down"),
+    (r"\bterraform\s+(\S+\s+)*(apply\s+(\S+\s+)*-destroy|state\s+rm|taint)\b",
+     "destroys or forgets infrastructure"),
     (r"(?-i:\b(Remove|Clear|Disable|Uninstall|Stop|Reset|Revoke|Format|Dismount|Suspend)-"
      r"[A-Z]\w+|\bRestart-Computer\b)", "PowerShell cmdlet that removes, stops or resets"),
 )
@@ -169,6 +179,7 @@ def is_read_only(command: str) -> bool:
     file or sent with a method that changes state.
     """
     code = "\n".join(_strip_comment(line) for line in command.splitlines()).strip()
+    code = re.sub(r"<[A-Za-z][\w .-]*>", "PLACEHOLDER", code)   # `<pod name>` is no redirection
     if not code or dangerous_reason(code) or _WRITING.search(re.sub(r"2>&1|>\s*/dev/null|"
                                                                     r"2>\s*/dev/null", "", code)):
         return False
@@ -202,7 +213,8 @@ def _part_read_only(part: str) -> bool:
         if verbs and verbs[0] in ("rollout", "config", "auth", "certificate"):
             verbs = verbs[1:]   # kubectl rollout status, kubectl auth can-i
         verbs = verbs[:4] if program in _NOUN_FIRST else verbs[:1]
-        return any(v in _READ_VERBS or re.match(r"^(describe|get|list|show|lookup|search)-", v)
+        return any(v in _READ_VERBS or re.match(r"^(describe|get|list|show|lookup|search|filter|"
+                                                 r"head|batch-get|simulate)-", v)
                    for v in verbs)
     return program in _READ_PROGRAMS
 

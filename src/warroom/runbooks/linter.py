@@ -96,8 +96,11 @@ def _step_texts(step: Step) -> list[_Text]:
     if isinstance(ex, PromqlExecutor):
         out = [(("executor", "query"), ex.query, False)]
         return out
-    if isinstance(ex, ManualExecutor) and ex.instructions:   # rendered for the person
-        return [(("executor", "instructions"), ex.instructions, False)]
+    if isinstance(ex, ManualExecutor):   # rendered for the person who does the step
+        out = [(("executor", "instructions"), ex.instructions, False)] if ex.instructions else []
+        if ex.snippet:
+            out.append((("executor", "snippet"), ex.snippet, False))
+        return out
     if isinstance(ex, NotifyExecutor) and ex.message:
         out = [(("executor", "message"), ex.message, False)]
         return out

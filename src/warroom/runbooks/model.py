@@ -211,6 +211,14 @@ class Step(_Strict):
     expected_output: str | None = Field(default=None, description=(
         "What the source showed the command printing (imported sample output)"))
 
+    def source_lines(self) -> tuple[str, int, int] | None:
+        """(file, first line, last line) of an imported step's `source`, or None."""
+        m = re.fullmatch(r"(.+):(\d+)(?:-(\d+))?", self.source or "")
+        if not m:
+            return None
+        first = int(m.group(2))
+        return m.group(1), first, int(m.group(3) or first)
+
 
 class Runbook(_Strict):
     id: str = Field(pattern=ID_PATTERN)

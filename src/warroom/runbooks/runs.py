@@ -172,7 +172,8 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     if isinstance(ex, NotifyExecutor):
         return render_text(ex.message or f"template {ex.template}", values)
     if isinstance(ex, ManualExecutor):
-        return render_text(ex.instructions or step.title, values)
+        text = render_text(ex.instructions or step.title, values)
+        return text + (f"\n\n{render_text(ex.snippet, values)}" if ex.snippet else "")
     return step.title
 
 

@@ -33,7 +33,18 @@ def runbook_json(rb: Runbook, runnable: bool, findings: list[Finding],
                  source: str | None) -> dict[str, Any]:
     return {**runbook_summary(rb, runnable), "file": source,
             "definition": rb.model_dump(mode="json", exclude_none=True),
-            "findings": [finding_json(f) for f in findings]}
+            "findings": [finding_json(f) for f in findings],
+            "step_sources": step_sources(rb)}
+
+
+def step_sources(rb: Runbook) -> dict[str, dict[str, Any]]:
+    """Per imported step, the Markdown lines it came from, for a side-by-side view."""
+    out: dict[str, dict[str, Any]] = {}
+    for step in rb.steps:
+        found = step.source_lines()
+        if found:
+            out[step.id] = {"file": found[0], "first_line": found[1], "last_line": found[2]}
+    return out
 
 
 def suggestion_json(s: RunbookSuggestion, rb: Runbook | None) -> dict[str, Any]:

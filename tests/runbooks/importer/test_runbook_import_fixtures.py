@@ -38,6 +38,10 @@ def steps_with(result: ImportResult, text: str) -> list[dict[str, Any]]:
     return found
 
 
+def gated(step: dict[str, Any]) -> bool:
+    return bool(step.get("dangerous") or step.get("requires_approval"))
+
+
 def test_every_fixture_has_an_expected_outcome() -> None:
     assert len(NAMES) >= 6
     for name in NAMES:
@@ -61,7 +65,14 @@ def test_destructive_steps_need_approval_and_read_only_ones_never(name: str) -> 
             assert step.get("dangerous") and step.get("requires_approval"), (text, step)
     for text in want.get("not_gated", []):
         for step in steps_with(result, text):
-            assert "requires_approval" not in step and not step.get("dangerous"), (text, step)
+            assert not gated(step), (text, step)
+    titles = {s["title"]: s for rb in result.runbooks for s in rb["steps"]}
+    for start in want.get("manual_gated", []):
+        [step] = [s for t, s in titles.items() if t.startswith(start)]
+        assert gated(step), step
+    for start in want.get("manual_not_gated", []):
+        [step] = [s for t, s in titles.items() if t.startswith(start)]
+        assert not gated(step), step
     for text, rule in (want.get("approval") or {}).items():
         for step in steps_with(result, text):
             assert step["requires_approval"] == rule
@@ -77,10 +88,19 @@ def test_output_attaches_to_the_step_before_it(name: str) -> None:
         assert "output" in result.lines[line] or "interactive session" in result.lines[line], \
             (line, result.lines[line])
     for line in want.get("session_lines", []):
-        assert "interactive session" in result.lines[line], (line, result.lines[line])
+        assert result.lines[line].startswith("typed in or printed by the interactive session"), \
+            (line, result.lines[line])
     commands = [s["executor"].get("command") for rb in result.runbooks for s in rb["steps"]]
     for command in want.get("commands", []):
         assert command in commands
+    queries = [s["executor"].get("query", "") for rb in result.runbooks for s in rb["steps"]]
+    for query in want.get("promql", []):
+        assert any(query in q for q in queries), queries
+    manual = [s["executor"].get("instructions", "") for rb in result.runbooks for s in rb["steps"]
+              if s["executor"]["type"] == "manual"]
+    for command in want.get("manual", []):
+        assert any(command in m for m in manual)
+        assert not any(command in (c or "") for c in commands)
     for line, became in (want.get("lines") or {}).items():
         assert became in result.lines[line], (line, result.lines[line])
 
@@ -90,10 +110,15 @@ def test_placeholders_become_declared_parameters(name: str) -> None:
     result, want = imported(name), expected(name)
     for text, names in (want.get("parameters") or {}).items():
         for step in steps_with(result, text):
-            command = step["executor"]["command"]
+            command = step["executor"].get("command") or step["executor"]["snippet"]
             assert all("{{" + n + "}}" in command for n in names), command
             assert "<" not in command.replace("< /", "").replace("<<", "") or "$" in command
     params = {p["name"]: p for rb in result.runbooks for p in rb.get("parameters", [])}
+    for start, names in (want.get("manual_parameters") or {}).items():
+        [step] = [s for rb in result.runbooks for s in rb["steps"]
+                  if s["title"].startswith(start)]
+        assert all("{{" + n + "}}" in step["executor"]["instructions"] and n in params
+                   for n in names), step
     for pname in want.get("unbound", []):
         assert "source" not in params[pname]
 

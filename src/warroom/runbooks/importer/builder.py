@@ -8,11 +8,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from warroom.runbooks.danger import dangerous_reason, is_read_only, prose_danger, risk_marker
+from warroom.runbooks.importer.catalogue import (
+    ALERT_HEADING,
+    ALERT_LIKE_TITLE,
+    alert_name,
+    is_separate,
+)
 from warroom.runbooks.importer.commands import (
     Group,
     is_shell_lang,
     looks_like_command,
     looks_like_shell,
+    opens_session,
     split_shell,
 )
 from warroom.runbooks.importer.draft import IDENTIFIER, Draft, slug
@@ -28,7 +35,11 @@ from warroom.runbooks.importer.phases import (
     revert_within,
     schedule_of,
 )
-from warroom.runbooks.importer.placeholders import convert_shell, template_variables
+from warroom.runbooks.importer.placeholders import (
+    convert_prose,
+    convert_shell,
+    template_variables,
+)
 from warroom.runbooks.importer.report import EntryKind, ReportEntry
 from warroom.runbooks.importer.tables import (
     contact_lines,
@@ -44,6 +55,7 @@ _TEMPLATE = re.compile(r"template", re.I)
 _GENERIC_TITLE = re.compile(r"^(symptoms?|overview|summary|description|introduction|about|"
                             r"meaning|impact|contents|table of contents|runbook)$", re.I)
 _DOING = ("triage", "diagnose", "evidence", "mitigate", "verify", "recover")
+_DOLLAR_LINE = re.compile(r"^\s*\$\s")
 _PROMQL_HINT = re.compile(r"\b(query|promql|expression|metric)\b", re.I)
 _PROMQL_SHAPE = re.compile(r"[a-z_:]+(\{[^}]*\})?(\[[0-9a-z]+\])?\)?\s*(==|!=|>=|<=|>|<)|"
                            r"\b(rate|irate|increase|sum|avg|max|min|count|histogram_quantile|"
@@ -125,6 +137,7 @@ class Ctx:
     option: str | None = None
     danger: str | None = None
     approvers: tuple[str, ...] = ()
+    approvals: int = 0          # how many approvers the rule asks for, 0 when unsaid
     revert: str | None = None
 
     def heard(self, text: str, *, label: bool = False, prose: bool = False) -> Ctx:
@@ -148,7 +161,8 @@ class Ctx:
             ctx = replace(ctx, danger=marker)
         roles = approver_roles(words)
         if roles:
-            ctx = replace(ctx, approvers=tuple(roles), danger=ctx.danger or "approval required")
+            ctx = replace(ctx, approvers=tuple(roles), danger=ctx.danger or "approval required",
+                          approvals=max(len(roles), approver_count(words)))
         within = revert_within(words)
         if within:
             ctx = replace(ctx, revert=within)
@@ -178,6 +192,22 @@ _MESSAGE_WORDS = re.compile(
 _CODE_LANGS = frozenset({"sql", "psql", "mysql", "yaml", "yml", "json", "promql", "python", "py",
                          "go", "js", "javascript", "ts", "hcl", "terraform", "toml", "ini", "xml",
                          "dockerfile", "nginx", "conf", "ruby", "java"})
+
+
+def looks_like_promql(lines: list[str]) -> bool:
+    """Is an unprompted block a PromQL expression (metric names, selectors, functions)?"""
+    code = [t.strip() for t in lines if t.strip() and not t.strip().startswith("#")]
+    return bool(code) and not any(_DOLLAR_LINE.match(t) or looks_like_command(t) for t in code) \
+        and all(_PROMQL_SHAPE.search(t) or (re.search(r"\b[a-z]+(_[a-z]+){2,}\b", t) and
+                re.search(r"[(){}\[\]/*+-]", t)) for t in code)
+
+
+def _command_rows(rows: list[list[str]]) -> bool:
+    """Is this a table of steps: most body rows hold an inline command?"""
+    body = rows[1:]
+    with_command = sum(1 for row in body if any(
+        looks_like_command(c) for cell in row for c in re.findall(r"`([^`]+)`", cell)))
+    return bool(body) and with_command * 2 > len(body)
 
 
 def reads_as_message(lang: str, lines: list[str]) -> bool:
@@ -225,33 +255,9 @@ def _actionable(section: Section, own_only: bool = False) -> bool:
             return True
         if block.kind == "paragraph" and _command_spans(block):
             return True
+        if block.kind == "table" and _command_rows(block.rows):
+            return True
     return False
-
-
-_SEPARATE = re.compile(r"^\W*(scenario|use[- ]case|case|alert(\s+name)?|alertname)\b\s*"
-                       r"(\d+|[A-Z]\b)?\s*[:.)\-–—]", re.I)
-_ALERT_HEADING = re.compile(r"^\W*alert(?:\s*name)?\s*[:\-–—]\s*[\"“'`]*([A-Za-z_][\w:.-]*)", re.I)
-_ALERT_IN_TEXT = re.compile(r"(?:\balert\s*(?:name)?\**\s*:\**\s*|\balertname\s*=~?\s*)"
-                            r"[\"“'`]*([A-Za-z_][\w:.-]*[A-Za-z0-9])", re.I)
-
-
-def _is_separate(section: Section) -> bool:
-    """A scenario (`### Scenario 2: …`) or an alert-catalogue entry (`##### Alert Name: "X"`):
-    a runbook of its own, whatever the headings around it look like."""
-    return bool(_SEPARATE.match(plain(section.title)))
-
-
-def alert_name(section: Section) -> str | None:
-    """The alert a section is about: from its heading or an `Alert: X` line in its own text."""
-    m = _ALERT_HEADING.match(plain(section.title))
-    if m:
-        return m.group(1)
-    for block in section.blocks[:4]:
-        if block.kind in ("paragraph", "item"):
-            found = _ALERT_IN_TEXT.search(block.text)
-            if found and IDENTIFIER.match(found.group(1)):
-                return found.group(1)
-    return None
 
 
 def plan(section: Section) -> list[tuple[Section, bool]]:
@@ -260,9 +266,9 @@ def plan(section: Section) -> list[tuple[Section, bool]]:
         return []
     children = [c for c in section.children if _actionable(c) and not _is_template_section(c)]
     phase_like = sum(1 for c in children if is_phase_like(c.title))
-    if _is_separate(section) and section.level > 0:
-        return [(section, True)] if _actionable(section) else []
-    if any(_is_separate(d) for d in section.walk()[1:]) or \
+    if is_separate(section) and section.level > 0:
+        return [(section, True)] if section.all_blocks() else []
+    if any(is_separate(d) for d in section.walk()[1:]) or \
             (len(children) >= 2 and phase_like * 2 < len(children)):
         out: list[tuple[Section, bool]] = []
         if _actionable(section, own_only=True):
@@ -452,6 +458,9 @@ class Builder:
         return None
 
     def _table(self, section: Section, block: Block) -> None:
+        if _command_rows(block.rows):
+            block.lang = "steps"      # a table of steps: _section makes them
+            return
         scheme = severity_scheme(block.rows)
         if scheme:
             scheme.update(name=section.title, source=self.where(block.line, block.end_line))
@@ -518,7 +527,8 @@ class Builder:
         named = alert_name(section) if section.level > 0 else None
         if named:
             alerts = [f"alertname={named}"]
-            title = named if _ALERT_HEADING.match(plain(section.title)) else title
+            title = named if ALERT_HEADING.match(plain(section.title)) or \
+                ALERT_LIKE_TITLE.match(section.title) else title
             rb_id = named if re.fullmatch(r"[A-Za-z][\w-]*", named) else slug(named, 60)
         taken = {d.id for d in self.drafts}
         if rb_id in taken and section.parent is not None and section.parent.title:
@@ -545,6 +555,12 @@ class Builder:
         self.note("runbook", section.line, None, f"runbook {rb_id}",
                   f"from section '{' › '.join(section.path()) or self.source}'")
         self._section(section, ctx, draft, with_children, top=True)
+        if not draft.steps and draft.description and is_separate(section):
+            # an alert entry or scenario told in prose: what it says to do is one step
+            text = "\n\n".join(draft.description)
+            first = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)
+            self._manual(draft, ctx, first[0].strip(), section.line,
+                         instructions=[first[1]] if len(first) > 1 else None)
         self._ensure_verify(draft)
 
     def _services(self) -> list[str]:
@@ -571,7 +587,9 @@ class Builder:
                  top: bool = False) -> None:
         if not top:
             ctx = replace(ctx, label=None).heard(section.title)
-        ctx = replace(ctx, heading=re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
+        named = ALERT_HEADING.match(plain(section.title))
+        ctx = replace(ctx, heading=named.group(1) if named else
+                      re.sub(r"^\d+(\.\d+)*[.)]?\s+", "", plain(section.title)))
         if _is_template_section(section):
             return
         if section.level > 0:
@@ -621,7 +639,10 @@ class Builder:
                     continue
                 last_item_step = None
                 if block.checked is None and _is_label(block):
+                    before = ctx
                     ctx = ctx.heard(block.text, label=True)
+                    if ctx.danger != before.danger and not _SECTION_WIDE.search(block.text):
+                        scoped = True
                     self.mark(block.line, block.end_line, f"label for the steps after it in "
                               f"runbook {draft.id}")
                     continue
@@ -649,13 +670,16 @@ class Builder:
                     self._attach_notes(draft, notes)
                 notes = []
                 ctx = replace(ctx, label=None)   # a label names the code right after it
+            elif block.kind == "table" and block.lang == "steps":
+                last_item_step = None
+                self._table_steps(block, ctx, draft, notes)
             elif block.kind == "html":
                 notes.append(re.sub(r"<[^>]+>", " ", block.text).strip())
                 self.mark(block.line, block.end_line, f"notes in runbook {draft.id}")
             prev_made = draft.steps[count_before:]
             if prev_made and scoped:
                 ctx = replace(ctx, danger=head.danger, approvers=head.approvers,
-                              revert=head.revert)
+                              approvals=head.approvals, revert=head.revert)
                 scoped = False
         made = len(draft.steps) - steps_before
         prose = [n for n in notes if n]
@@ -673,9 +697,33 @@ class Builder:
                 step["notes"] = "\n".join([step.get("notes", ""), *prose]).strip()
         if with_children:
             inherited = replace(ctx, danger=head.danger, approvers=head.approvers,
-                                revert=head.revert)
+                                approvals=head.approvals, revert=head.revert)
             for child in section.children:
                 self._section(child, inherited, draft, True)
+
+    def _table_steps(self, block: Block, ctx: Ctx, draft: Draft, notes: list[str]) -> None:
+        """A table whose rows hold commands (Step | Action | Command): a step per command."""
+        header = [plain(c) for c in block.rows[0]]
+        for index, row in enumerate(block.rows[1:], start=1):
+            line = block.line + 1 + index         # header, delimiter row, then the rows
+            commands = [c for cell in row for c in re.findall(r"`([^`]+)`", cell)
+                        if looks_like_command(c)]
+            words = [plain(c) for c in row if plain(c) and not re.fullmatch(r"[\d.]+", plain(c))
+                     and not re.search(r"`[^`]+`", c)]
+            title = (words[0] if words else "") or f"Step {index}"
+            row_ctx = ctx.heard(" ".join(words), prose=True)
+            extra = [f"{h}: {plain(c)}" for h, c in zip(header, row, strict=False)
+                     if plain(c) and plain(c) != title and not re.search(r"`[^`]+`", c)
+                     and not re.fullmatch(r"[\d.]+", plain(c))]
+            for i, command in enumerate(commands):
+                shown = title + (f" ({i + 1}/{len(commands)})" if len(commands) > 1 else "")
+                self._shell_step(draft, row_ctx, shown, command, line, line,
+                                 notes="\n".join([*notes, *extra]) or None)
+                notes.clear()
+            if not commands:
+                self._manual(draft, row_ctx, title, line,
+                             instructions=[e for e in extra if e] or None)
+        self.mark(block.line, block.line + 1, f"header of a table of steps in runbook {draft.id}")
 
     def _attach_notes(self, draft: Draft, notes: list[str]) -> None:
         """Prose before code that made no step of its own goes with the last step."""
@@ -694,13 +742,17 @@ class Builder:
             return False
         block = section.blocks[index]
         parts = [block]
-        for later in section.blocks[index + 1:]:
-            if later.kind != "item" or (block.kind == "item" and later.depth < block.depth):
-                break
-            parts.append(later)
+        if plain(block.text).rstrip().endswith(":"):     # "… must be:" then its list
+            depth = block.depth + 1 if block.kind == "item" else 0
+            for later in section.blocks[index + 1:]:
+                depth = depth or later.depth
+                if later.kind != "item" or later.depth < depth:
+                    break
+                parts.append(later)
         text = "\n".join(plain(p.text) for p in parts)
         intro = plain(block.text)
-        if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)):
+        if block.kind == "item" and not (approver_roles(intro) or revert_within(intro)) \
+                and len(parts) == 1:
             return False
         roles, within = approver_roles(text), revert_within(text)
         if not (roles or within):
@@ -712,6 +764,19 @@ class Builder:
         if not (roles and within) and _command_spans(block):
             return False
         count = max(len(roles), approver_count(text))
+        looking = [st for st in prev_made if st["executor"]["type"] == "promql" or (
+            st["executor"]["type"] == "shell" and is_read_only(st["executor"]["command"]))]
+        governed = [st for st in prev_made if st not in looking]
+        if not governed:
+            for offset, part in enumerate(parts):
+                skip.add(index + offset)
+                self.mark(part.line, part.end_line, "report only: an approval or revert rule "
+                          "after a read-only step, which never needs approval")
+            self.note("note", block.line, parts[-1].end_line, "note",
+                      "approval or revert rule after a read-only step: not applied, read-only "
+                      "commands never need approval", text="\n".join(p.text for p in parts))
+            return True
+        prev_made = governed
         for step in prev_made:
             if roles:
                 step["dangerous"] = True
@@ -742,7 +807,8 @@ class Builder:
         if reason or (ctx.danger and not looking):
             roles = list(ctx.approvers) or ["commander"]
             flags["dangerous"] = True
-            flags["requires_approval"] = {"roles": roles, "count": len(roles)}
+            flags["requires_approval"] = {"roles": roles,
+                                          "count": max(ctx.approvals, len(roles))}
         if ctx.option:
             flags["option"] = ctx.option
         return flags
@@ -760,13 +826,16 @@ class Builder:
         title, rest = _title_and_rest(text)
         body = [rest.strip()] if rest.strip() else []
         body += instructions or []
+        converted, hints = convert_prose("\n".join([text, *(instructions or [])]))
+        if hints:          # placeholders become parameters, filled in where a person reads
+            body = [converted]
         looking = bool(_LOOKING.match(title)) and not prose_danger(text)
         step = {"title": title[:120] or "Manual check", "phase": self._phase(ctx, title),
                 "executor": {"type": "manual",
                              **({"instructions": "\n".join(body)} if body else {})},
                 "source": self.where(line, last),
                 **self._flags(ctx, text, looking=looking)}
-        made = draft.add_step(self._finish_step(step, ctx))
+        made = draft.add_step(self._finish_step(step, ctx), hints)
         self.note("step", line, last, f"runbook {draft.id}, step {made['id']} (manual)",
                   "checklist item" if checklist else "instruction")
         self.mark(line, last, f"runbook {draft.id}, step {made['id']} (manual)")
@@ -822,25 +891,35 @@ class Builder:
             self.note("step", first, last, f"runbook {draft.id}, step {made['id']} (manual)",
                       "chat command: a person types it")
             return made
-        if session:
+        if session or opens_session(command):
+            session = session or []
             # It opens a shell or client and the source types more into it: a person does
             # that, so the step is manual with the whole session attached.
             typed = "\n".join([command, *(t for _, t in session)])
             shown_text, session_hints = convert_shell(typed)
             step = {"title": title, "phase": self._phase(ctx, title),
                     "executor": {"type": "manual", "instructions": (
-                        "Run the first line; it opens an interactive session. Type the lines "
-                        "after its prompt in that session (the runner cannot type into a shell "
-                        "it opened); the other lines show what it prints.\n\n" + shown_text)},
-                    "notes": notes, "source": self.where(first, max(last, session[-1][0])),
+                        ("Run the first line; it opens an interactive session. Type the lines "
+                         "after its prompt in that session (the runner cannot type into a shell "
+                         "it opened); the other lines show what it prints.\n\n" if session else
+                         "Run this in a terminal: it opens an interactive session, which the "
+                         "runner cannot drive. The steps after it may be meant for that "
+                         "session.\n\n") + shown_text)},
+                    "notes": notes, "source": self.where(first, max([last, *(n for n, _ in
+                                                                          session)])),
                     **self._flags(ctx, typed)}
             made = draft.add_step(self._finish_step(step, ctx), session_hints)
-            self.note("step", first, session[-1][0],
-                      f"runbook {draft.id}, step {made['id']} (manual, interactive session)",
+            end = session[-1][0] if session else last
+            self.note("step", first, end,
+                      f"runbook {draft.id}, step {made['id']} (manual: opens an interactive "
+                      "session)",
                       f"{len(session)} line(s) typed in or printed by the session it opens",
                       session, bucket="steps")
-            self.mark(first, session[-1][0],
-                      f"runbook {draft.id}, step {made['id']} (interactive session)")
+            self.mark(first, last, f"runbook {draft.id}, step {made['id']} (manual: opens an "
+                      "interactive session)")
+            for n, _ in session:
+                self.mark(n, n, f"typed in or printed by the interactive session of runbook "
+                          f"{draft.id}, step {made['id']}")
             return made
         step = {"title": title, "phase": self._phase(ctx, title),
                 "executor": {"type": "shell", "command": converted}, "notes": notes,
@@ -891,6 +970,9 @@ class Builder:
                                                            if t.strip()],
                                   {n: f"shown under '{ctx.label}'" for n, _ in lines})
             return
+        if block.lang in _CONSOLE_LANGS and looks_like_promql(texts):
+            self._promql(block, ctx, draft)      # a query in a console block, no prompt
+            return
         if is_shell_lang(block.lang) or (block.lang in ("", "text", "txt", "plain")
                                          and looks_like_shell(texts)):
             self._shell_block(block, ctx, draft, notes)
@@ -910,7 +992,19 @@ class Builder:
             self.note("step", block.line, block.end_line,
                       f"runbook {draft.id}, step {made['id']} (notify)", f"uses template {tid}")
             return
-        if block.lang in ("text", "txt", "plain") and draft.steps:
+        diagram = block.lang in ("", "text", "txt", "plain") and sum(
+            1 for t in texts if re.search(r"[├└│┌┐┘┬┴┼─]", t)) >= 2 and not ctx.label
+        if diagram and not draft.steps:
+            draft.description.append("\n".join([*notes, *texts]))
+            notes.clear()
+            self.note("note", block.line, block.end_line, "runbook description",
+                      "a decision tree or diagram, kept in the description", lines,
+                      bucket="steps")
+            self.mark(block.line, block.end_line, f"description of runbook {draft.id} "
+                      "(diagram)")
+            return
+        if ((block.lang in ("text", "txt", "plain") and not ctx.label) or diagram) \
+                and draft.steps:
             # an example or reference text, not something to apply: it goes with the step
             step = draft.steps[-1]
             step["notes"] = "\n".join(filter(None, [step.get("notes"), *notes, *texts]))
@@ -926,7 +1020,7 @@ class Builder:
         language = block.lang or "text"
         title = ctx.label or comment or f"Apply the {language} snippet"
         typed, printed = split_repl(lines)
-        snippet = "\n".join(t for _, t in typed)
+        snippet, snippet_hints = convert_prose("\n".join(t for _, t in typed))
         executor: dict[str, str] = {"type": "manual", "snippet": snippet,
                                     "snippet_language": language}
         if notes:
@@ -938,7 +1032,7 @@ class Builder:
             "title": title[:120], "phase": self._phase(ctx, title), "executor": executor,
             "source": self.where(block.line, block.end_line),
             **self._flags(ctx, "" if language in _PROSE_LANGS else snippet, looking=looking)}
-        made = draft.add_step(self._finish_step(step, ctx))
+        made = draft.add_step(self._finish_step(step, ctx), snippet_hints)
         self.note("step", block.line, block.end_line,
                   f"runbook {draft.id}, step {made['id']} (manual with {language} snippet)",
                   "not shell: attached for a person to apply", typed, bucket="steps")

@@ -116,6 +116,7 @@ _CLIENTS = (r"(psql|mysql|mariadb|mongo|mongosh|cqlsh|sqlite3|([\w-]+-)?rails\s+
 _OPENS_SESSION = (
     re.compile(rf"\s--\s+({_SHELLS}|{_CLIENTS})(\s+-[il]+)?\s*$"),    # exec -it pod -- bash
     re.compile(r"^\s*(sudo\s+)?(oc|kubectl)\s+(\S+\s+)*debug\b(?!.*\s--\s)"),
+
     re.compile(r"^\s*(sudo\s+)?(chroot\s+\S+|nsenter\b[^|]*|toolbox|su(\s+-)?(\s+\w+)?|"
                rf"sudo\s+(-[is]|su\b)[^|]*|{_SHELLS})\s*$"),
     re.compile(r"^\s*ssh\s+(-\w+\s+(\S+\s+)?)*([\w.@:{}-]|<[^<>]*>|\$\{?\w+\}?)+\s*$"),
@@ -133,7 +134,21 @@ def session_prompt(line: str) -> re.Match[str] | None:
 
 def opens_session(command: str) -> bool:
     """Does the command open an interactive shell or client the next lines are typed into?"""
-    return any(p.search(command) for p in _OPENS_SESSION)
+    if any(p.search(command) for p in _OPENS_SESSION):
+        return True
+    m = re.match(r"^\s*(sudo\s+)?oc\s+(.*?\s)?rsh\s+(.*)$", command)
+    if not m:
+        return False
+    rest = re.sub(r"\$\([^()]*(\([^()]*\)[^()]*)*\)", "POD", m.group(3)).split()
+    args, skip = [], False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in ("-c", "-n", "--container", "--namespace", "--shell")
+        else:
+            args.append(word)
+    return len(args) <= 1        # `oc rsh POD` opens a shell; `oc rsh POD cmd` runs one
 
 
 def output_shape(line: str, *, console: bool = False) -> str | None:
@@ -311,7 +326,10 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
     drawing, log, YAML, JSON and table shapes, and (in `console` blocks) by not being a known
     command; it is attached to the command before it.
     """
-    prompted = any(_DOLLAR_PROMPT.match(text) for _, text in lines)
+    first = next((t for _, t in lines if t.strip() and not t.strip().startswith("#")), "")
+    opening = session_prompt(first)
+    prompted = any(_DOLLAR_PROMPT.match(text) for _, text in lines) or bool(
+        opening and "@" in opening.group(0))     # a transcript of the reader's own shell
     split = ShellSplit(groups=[], remarks=[], output_lines=[])
     group = Group()
     unit: list[tuple[int, str]] = []
@@ -396,8 +414,10 @@ def split_shell(lines: list[tuple[int, str]], *, console: bool = False) -> Shell
             continue
         nested = session_prompt(raw)
         if nested and not _DOLLAR_PROMPT.match(raw):
-            local = nested.group(0).rstrip().endswith("$") and "@" in nested.group(0) and \
-                not in_session and not (made and opens_session(made[-1].text))
+            # `user@host:~$ ` / `[root@db ~]# ` is the reader's own shell unless a command
+            # before it opened a session; `sh-5.1# ` is always a shell something opened
+            local = "@" in nested.group(0) and not in_session and \
+                not (made and (opens_session(made[-1].text) or made[-1].session))
             if not local:
                 in_session = True
                 attach(number, raw, "typed in an interactive session", session=True)

@@ -30,7 +30,7 @@ def documents(folder: Path) -> list[Path]:
 def where(became: str) -> str:
     if became.startswith("report only"):
         return "report-only"
-    if became.startswith("expected output") or "interactive session" in became:
+    if became.startswith(("expected output", "typed in or printed by the interactive")):
         return "as output"
     if became.startswith(("template", "proposal")):
         return "template/proposal"

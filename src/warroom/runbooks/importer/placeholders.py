@@ -127,6 +127,31 @@ def convert_shell(command: str) -> tuple[str, list[ParamHint]]:
     return text, list(hints.values())
 
 
+def convert_prose(text: str) -> tuple[str, list[ParamHint]]:
+    """Placeholders in instructions for a person (`<WORKER NAME>`, `[INCIDENT_COMMANDER_NAME]`,
+    `{{ service }}`) as `{{name}}`; `$VAR` stays, since prose uses `$` for money too."""
+    hints: dict[str, ParamHint] = {}
+
+    def hint(m: re.Match[str]) -> str:
+        name = snake(m.group(1))
+        hints.setdefault(name, ParamHint(name, m.group(0), from_label=False))
+        return "{{" + name + "}}"
+
+    marked = re.sub(r"\x00(\d+)\x00", "", text)
+    keep: list[str] = []
+
+    def stash(m: re.Match[str]) -> str:
+        keep.append(hint(m))
+        return f"\x00{len(keep) - 1}\x00"
+
+    marked = escape_braces(_MUSTACHE.sub(stash, marked))
+    marked = _ANGLE.sub(hint, marked)
+    marked = _BRACKET.sub(lambda m: hint(m) if m.group(1).isupper() or "_" in m.group(1)
+                          else m.group(0), marked)
+    marked = re.sub(r"\x00(\d+)\x00", lambda m: keep[int(m.group(1))], marked)
+    return marked, list(hints.values())
+
+
 def template_variables(text: str) -> list[str]:
     """Placeholders in a message template (`[Timestamp]`, `<name>`, `{{x}}`), in order."""
     found: list[str] = []

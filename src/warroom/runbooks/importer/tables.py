@@ -131,7 +131,7 @@ def contact_table(rows: list[list[str]]) -> list[dict[str, str]] | None:
     role_col = find_column(header, _ROLE_COL)
     contact_cols = [i for i, cell in enumerate(header)
                     if i != role_col and _CONTACT_COL.search(plain(cell))]
-    if role_col is None and not (len(contact_cols) >= 2 and _LEVEL_COL.search(plain(header[0]))):
+    if role_col is None and len(contact_cols) < 2:
         return None
     if not contact_cols:
         return None
