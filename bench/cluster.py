@@ -87,8 +87,8 @@ def slow(args: argparse.Namespace, tmp: Path) -> bool:
     with PagingReceiver(latency=args.latency) as receiver, \
             fresh_schema(args.database_url) as url:
         config = cluster_config(tmp / "org.json", receiver.url, tuple(args.steps))  # type: ignore[arg-type]
-        receiver.outage(args.outage)
         with Cluster(tmp, config, url, size=3) as cluster, httpx.Client() as client:
+            receiver.outage(args.outage)  # from the first alert on
             sent_at: dict[str, float] = {}
             for n in range(args.alerts):
                 sent_at[f"Storm{n}"] = time.monotonic()
