@@ -30,6 +30,7 @@ from warroom.testing.receivers import HttpReceiver, ReceivedRequest, ScriptedRes
 from warroom.testing.server import Server, cli
 
 FAST = {"per_second": 10000, "burst": 10000}
+STARTUP = 180.0  # seconds an instance may take to be ready (a quiet machine needs ~3 s)
 
 
 def cluster_config(path: Path, receiver_url: str,
@@ -153,9 +154,9 @@ class Cluster:
     def __enter__(self) -> Self:
         try:
             # The first one migrates the schema; the others then start together.
-            self.servers[0].start(timeout=60)
+            self.servers[0].start(timeout=STARTUP)
             with ThreadPoolExecutor(len(self.servers)) as pool:
-                list(pool.map(lambda s: s.start(timeout=60), self.servers[1:]))
+                list(pool.map(lambda s: s.start(timeout=STARTUP), self.servers[1:]))
         except BaseException:
             self.stop()
             raise
@@ -182,7 +183,7 @@ class Cluster:
             proc.wait()
 
     def restart(self, index: int) -> None:
-        self.servers[index].start(timeout=60)
+        self.servers[index].start(timeout=STARTUP)
 
     def token(self, user: str = "admin") -> str:
         """An API token for `user` (the bootstrap admin by default), made with the CLI."""
