@@ -193,20 +193,25 @@ class Cluster:
         return done.stdout.strip().splitlines()[-1]
 
 
-def send_to_every_instance(urls: list[str], payload: dict[str, Any],
-                           client: httpx.Client) -> list[int]:
+def send_to_every_instance(urls: list[str], payload: dict[str, Any], client: httpx.Client,
+                           timings: list[tuple[int, float]] | None = None) -> list[int]:
     """POST one Alertmanager notification to every instance at the same moment, as an
     Alertmanager HA pair does; returns the status codes. A refused connection (an instance
-    being killed) counts as 0: Alertmanager would retry it."""
+    being killed) counts as 0: Alertmanager would retry it. With `timings`, each request's
+    (status, seconds) is appended to it."""
     start = threading.Barrier(len(urls))
 
     def post(url: str) -> int:
         start.wait(30)
+        began = time.monotonic()
         try:
-            return client.post(f"{url}/api/v1/intake/alertmanager/{ALERTMANAGER_KEY}",
-                               json=payload, timeout=30).status_code
+            status = client.post(f"{url}/api/v1/intake/alertmanager/{ALERTMANAGER_KEY}",
+                                 json=payload, timeout=30).status_code
         except httpx.HTTPError:
-            return 0
+            status = 0
+        if timings is not None:
+            timings.append((status, time.monotonic() - began))
+        return status
 
     with ThreadPoolExecutor(len(urls)) as pool:
         return list(pool.map(post, urls))
