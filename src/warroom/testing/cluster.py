@@ -30,6 +30,7 @@ from warroom.testing.receivers import HttpReceiver, ReceivedRequest, ScriptedRes
 from warroom.testing.server import Server, cli
 
 FAST = {"per_second": 10000, "burst": 10000}
+STARTUP = 180.0  # seconds an instance may take to be ready (a quiet machine needs ~3 s)
 
 
 def cluster_config(path: Path, receiver_url: str,
@@ -153,9 +154,9 @@ class Cluster:
     def __enter__(self) -> Self:
         try:
             # The first one migrates the schema; the others then start together.
-            self.servers[0].start(timeout=60)
+            self.servers[0].start(timeout=STARTUP)
             with ThreadPoolExecutor(len(self.servers)) as pool:
-                list(pool.map(lambda s: s.start(timeout=60), self.servers[1:]))
+                list(pool.map(lambda s: s.start(timeout=STARTUP), self.servers[1:]))
         except BaseException:
             self.stop()
             raise
@@ -182,7 +183,7 @@ class Cluster:
             proc.wait()
 
     def restart(self, index: int) -> None:
-        self.servers[index].start(timeout=60)
+        self.servers[index].start(timeout=STARTUP)
 
     def token(self, user: str = "admin") -> str:
         """An API token for `user` (the bootstrap admin by default), made with the CLI."""
@@ -192,20 +193,25 @@ class Cluster:
         return done.stdout.strip().splitlines()[-1]
 
 
-def send_to_every_instance(urls: list[str], payload: dict[str, Any],
-                           client: httpx.Client) -> list[int]:
+def send_to_every_instance(urls: list[str], payload: dict[str, Any], client: httpx.Client,
+                           timings: list[tuple[int, float]] | None = None) -> list[int]:
     """POST one Alertmanager notification to every instance at the same moment, as an
     Alertmanager HA pair does; returns the status codes. A refused connection (an instance
-    being killed) counts as 0: Alertmanager would retry it."""
+    being killed) counts as 0: Alertmanager would retry it. With `timings`, each request's
+    (status, seconds) is appended to it."""
     start = threading.Barrier(len(urls))
 
     def post(url: str) -> int:
         start.wait(30)
+        began = time.monotonic()
         try:
-            return client.post(f"{url}/api/v1/intake/alertmanager/{ALERTMANAGER_KEY}",
-                               json=payload, timeout=30).status_code
+            status = client.post(f"{url}/api/v1/intake/alertmanager/{ALERTMANAGER_KEY}",
+                                 json=payload, timeout=30).status_code
         except httpx.HTTPError:
-            return 0
+            status = 0
+        if timings is not None:
+            timings.append((status, time.monotonic() - began))
+        return status
 
     with ThreadPoolExecutor(len(urls)) as pool:
         return list(pool.map(post, urls))
