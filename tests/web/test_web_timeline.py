@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 
-from warroom.web.charts import line_chart
-from datetime import UTC, datetime, timedelta
-
 from warroom.domain.events import GENESIS_HASH, Event, seal
+from warroom.web.charts import line_chart
 from warroom.web.timeline import describe, timeline_rows
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def _chain(*items: tuple[int, str, str, dict[str, object]]) -> list[Event]:
+def _chain(*items: tuple[int, str, str, dict[str, Any]]) -> list[Event]:
     """(minute, actor, kind, data) -> sealed events."""
     events, prev = [], GENESIS_HASH
     for seq, (minute, actor, kind, data) in enumerate(items, start=1):
