@@ -271,6 +271,7 @@ def test_escalation_policies_are_shown_read_only(browser: Browser) -> None:
     browser.login("vic")
     html = browser.get("/escalation-policies").text
     assert "sre-escalation" in html and "dir-dan" in html and "+20m" in html
+    assert "after the last step. Pages again" in html  # sentences keep their space
     assert "<form" not in html.split("<main", 1)[1]
 
 
@@ -297,3 +298,10 @@ def test_admin_creates_users_and_tokens_shown_once(browser: Browser,
     second_browser.login("rita")
     refused = second_browser.post("/admin/users", {"name": "eve", "role": "admin"})
     assert refused.status_code == 403
+
+
+def test_the_declare_form_says_what_each_severity_means(browser: Browser) -> None:
+    browser.login("rita")
+    html = browser.get("/incidents/new").text
+    assert '<span class="sev-name">P0 Critical</span> <small class="sev-desc">Complete ' \
+        'outage, security breach, or data loss</small>' in html
