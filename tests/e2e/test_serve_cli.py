@@ -22,7 +22,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path, {"WARROOM_CONFIG": str(REPO / "examples" / "org" / "org.yaml"),
                             "WARROOM_DATABASE_URL": "", "WARROOM_DATA_DIR": ""})
     srv.env = {k: v for k, v in srv.env.items() if v}
-    srv.start()
+    srv.start(timeout=90)  # 2 busy cores shared with other work: wait generously
     yield srv
     srv.stop()
 
@@ -40,14 +40,23 @@ def test_first_start_prints_one_time_admin_login_and_cli_works_the_incident(
                     "frontend", "--json"], env, tmp_path)
     assert declared.returncode == 0, declared.stderr
     ref = json.loads(declared.stdout)["incident"]["human_id"]
+    bad = cli(["incident", "publish", ref, "--title", "Checkout problems", "-c", "frontend",
+               "--impact", "major"], env, tmp_path)
+    assert bad.returncode == 1 and "write SERVICE=STATUS" in bad.stderr
+    assert ref not in httpx.get(f"{server.url}/status/api/v2/incidents.json").text
     for args in (["ack", ref], ["severity", ref, "P0"], ["assign", ref, "commander", "alice"],
-                 ["note", ref, "rolled back"], ["resolve", ref, "--summary", "rollback"]):
+                 ["note", ref, "rolled back"],
+                 ["publish", ref, "--title", "Checkout problems", "-c",
+                  "frontend=partial_outage", "--impact", "major"],
+                 ["resolve", ref, "--summary", "rollback"]):
         done = cli(["incident", *args], env, tmp_path)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
+    public = httpx.get(f"{server.url}/status/api/v2/incidents.json").json()["incidents"]
+    assert [(i["id"], i["name"]) for i in public] == [(ref, "Checkout problems")]
     shown = json.loads(cli(["incident", "show", ref, "--timeline", "--json"], env,
                            tmp_path).stdout)
     commands = ["declared", "acknowledged", "severity_changed", "role_assigned", "note_added",
-                "resolved"]
+                "published", "resolved"]
     mine = [e for e in shown["events"] if e["kind"] in commands]
     assert [e["kind"] for e in mine] == commands
     assert {e["actor"] for e in mine} == {"admin"}
@@ -60,7 +69,7 @@ def test_first_start_prints_one_time_admin_login_and_cli_works_the_incident(
     assert "event #4" in broken.stderr
     # The second start does not print a password again.
     server.stop()
-    server.start()
+    server.start(timeout=90)
     assert server.output().count("with password") == 0
 
 

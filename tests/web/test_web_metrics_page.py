@@ -41,9 +41,11 @@ def _two_p1_incidents(browser: Browser, rt: Runtime) -> None:
     assert browser.post(f"{b}/acknowledge").status_code == 303
     assert browser.post(f"{a}/status", {"status": "monitoring"}).status_code == 303
     clock.advance(timedelta(minutes=50))
-    assert browser.post(f"{a}/resolve", {"summary": "cache warmed", "confirm": "yes"}).status_code == 303
+    assert browser.post(f"{a}/resolve", {"summary": "cache warmed",
+                                         "confirm": "yes"}).status_code == 303
     clock.advance(timedelta(minutes=60))
-    assert browser.post(f"{b}/resolve", {"summary": "keys rotated", "confirm": "yes"}).status_code == 303
+    assert browser.post(f"{b}/resolve", {"summary": "keys rotated",
+                                         "confirm": "yes"}).status_code == 303
 
 
 def _rows(html: str) -> list[list[str]]:

@@ -271,6 +271,7 @@ def test_escalation_policies_are_shown_read_only(browser: Browser) -> None:
     browser.login("vic")
     html = browser.get("/escalation-policies").text
     assert "sre-escalation" in html and "dir-dan" in html and "+20m" in html
+    assert "after the last step. Pages again" in html  # sentences keep their space
     assert "<form" not in html.split("<main", 1)[1]
 
 
@@ -297,3 +298,30 @@ def test_admin_creates_users_and_tokens_shown_once(browser: Browser,
     second_browser.login("rita")
     refused = second_browser.post("/admin/users", {"name": "eve", "role": "admin"})
     assert refused.status_code == 403
+
+
+def test_the_declare_form_says_what_each_severity_means(browser: Browser) -> None:
+    browser.login("rita")
+    html = browser.get("/incidents/new").text
+    assert '<span class="sev-name">P0 Critical</span> <small class="sev-desc">Complete ' \
+        'outage, security breach, or data loss</small>' in html
+
+
+def test_list_rows_acknowledge_assign_and_resolve_and_return_to_the_list(
+        browser: Browser) -> None:
+    browser.login("rita")
+    page = browser.post("/incidents", {"title": "Queue backlog", "severity": "P2"})\
+        .headers["location"]
+    ref = page.rsplit("/", 1)[1]
+    listing = browser.get("/incidents").text
+    for marker in ("data-row-ack", "data-row-assign", "data-row-resolve"):
+        assert f'{marker}="{ref}"' in listing
+    acked = browser.post(f"{page}/acknowledge?back=%2Fincidents")
+    assert acked.headers["location"] == "/incidents?done=acknowledged"
+    assert "Acknowledged. Paging has stopped." in browser.get(acked.headers["location"]).text
+    mine = browser.post(f"{page}/assign-me?back=%2F%2Fevil.example")  # never off-site
+    assert mine.headers["location"] == f"{page}?done=assigned"
+    roles = browser.get(f"/api/v1/incidents/{ref}").json()["roles"]
+    assert roles == {"commander": "rita"}
+    done = browser.post(f"{page}/resolve?back=%2F", {})  # a P2 resolves from the row
+    assert done.status_code == 303 and done.headers["location"] == "/?done=resolved"

@@ -2,10 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 
+from warroom.domain.events import GENESIS_HASH, Event, seal
 from warroom.web.charts import line_chart
-from warroom.web.timeline import describe
+from warroom.web.timeline import describe, timeline_rows
+
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _chain(*items: tuple[int, str, str, dict[str, Any]]) -> list[Event]:
+    """(minute, actor, kind, data) -> sealed events."""
+    events, prev = [], GENESIS_HASH
+    for seq, (minute, actor, kind, data) in enumerate(items, start=1):
+        event = seal("inc", seq, AT + timedelta(minutes=minute), actor, kind, data, prev)
+        events.append(event)
+        prev = event.hash
+    return events
+
+
+def test_runbook_steps_read_as_sentences_with_the_command_in_a_code_block() -> None:
+    command = "kubectl -n web rollout restart deployment/frontend"
+    [row] = timeline_rows(_chain((0, "rita", "runbook_step_finished", {
+        "title": "Restart the frontend", "step_id": "restart", "outcome": "ok",
+        "mode": "dry-run", "rendered": command})))
+    assert row["text"] == "Step \u201cRestart the frontend\u201d succeeded (dry-run)"
+    assert row["code"] == command  # whole, never cut mid-value
+
+
+def test_notes_render_as_markdown_with_raw_html_as_text() -> None:
+    [row] = timeline_rows(_chain((0, "rita", "note_added",
+                                  {"text": "**bold** <script>x</script>"})))
+    assert "<strong>bold</strong>" in row["html"] and "<script>" not in row["html"]
+
+
+def test_alerts_attached_together_are_one_row_that_lists_them() -> None:
+    alert = {"summary": "Frontend down"}
+    rows = timeline_rows(_chain(
+        (0, "integration:am", "declared", {"title": "t", "severity": "P1", "type": "x"}),
+        *((1, "integration:am", "alert_attached", {"alert": {**alert, "summary": f"a{n}"}})
+          for n in range(3)),
+        (2, "integration:am", "alert_attached", {"alert": alert})))
+    assert [r["text"] for r in rows] == ["Alert attached: Frontend down", "3 alerts attached",
+                                         "Declared P1 x: t"]
+    assert rows[1]["batch"] == [f"Alert attached: a{n}" for n in range(3)]
 
 
 def test_core_events_read_as_sentences() -> None:

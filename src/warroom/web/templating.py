@@ -71,7 +71,8 @@ def severity_info(scheme: SeverityScheme, key: str) -> dict[str, Any]:
     """Key, name and a colour rank (0 = most severe; capped so any scheme gets colours)."""
     level = scheme.get(key)
     rank = scheme.rank(key) if level else len(scheme.levels)
-    return {"key": key, "name": level.name if level else key, "rank": min(rank, 4)}
+    return {"key": key, "name": level.name if level else key, "rank": min(rank, 4),
+            "description": level.description if level else ""}
 
 
 # Post/redirect/get: an action redirects with `?done=<key>`, and the page says what happened.

@@ -82,6 +82,8 @@ def describe(kind: str, data: dict[str, Any]) -> str:
             found = data.get("alert")
             alert: dict[str, Any] = found if isinstance(found, dict) else {}
             return f"Alert attached: {alert.get('summary') or alert.get('dedup_key') or '?'}"
+        case "runbook_attached":
+            return f"Runbook {data.get('runbook_id', '?')} attached"
         case "runbook_run_started":
             return f"Started runbook {data.get('runbook_id', '?')}" + (
                 f" ({data['title']})" if data.get("title") else "")
