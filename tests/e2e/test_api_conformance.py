@@ -54,5 +54,7 @@ def test_every_operation_conforms_and_never_answers_5xx(db_url: str, tmp_path: P
                              capture_output=True, text=True, timeout=3600)
     finally:
         server.stop()
+    (tmp_path / "schemathesis.txt").write_text(run.stdout)
+    print(run.stdout[-1200:])  # the summary: operations, phases, cases (shown with -s)
     assert "Runtime Error" not in run.stdout, run.stdout[-6000:]
     assert run.returncode == 0, run.stdout[-12000:] + server.output()[-4000:]

@@ -51,6 +51,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
+        self.stop()  # never leave a half-started server behind
         raise RuntimeError(f"warroom serve not ready in {timeout}s: {self.output()}")
 
     def output(self) -> str:
