@@ -35,7 +35,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20) -> None:
+    def start(self, timeout: float = 60) -> None:
         self.log = self.workdir / f"serve-{self.port}.log"
         env = {**os.environ, **self.env, "WARROOM_BIND": f"127.0.0.1:{self.port}"}
         self.proc = subprocess.Popen([WARROOM, "serve", *self.args], cwd=self.workdir, env=env,
