@@ -6,7 +6,7 @@ export WARROOM_CONFIG ?= examples/org
 # Two workers match the 2-core machine; override with `make test PYTEST_ARGS=`.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint bench clean
+.PHONY: run test fuzz lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The schemathesis conformance run on SQLite and PostgreSQL alone (`make test` runs it too,
+# bounded); `make fuzz FUZZ_MAX_TIME=1200` keeps fuzzing each engine for that many seconds.
+FUZZ_MAX_TIME ?=
+fuzz: $(VENV)/.test-deps
+	WARROOM_FUZZ_MAX_TIME=$(FUZZ_MAX_TIME) $(BIN)/pytest -n 0 -p no:cacheprovider tests/e2e/test_api_conformance.py
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests bench

@@ -81,3 +81,11 @@ def test_pagerduty_endpoint_answers_limits_in_pagerduty_shape(http: TestClient,
     body = resp.json()
     assert body["status"] == "invalid event" and body["message"] == "Event object is invalid"
     assert any("at most" in e for e in body["errors"]), body
+
+
+@pytest.mark.parametrize("key", ["a%00b", "%0A"])
+def test_a_key_with_control_characters_is_an_ordinary_404(http: TestClient, key: str) -> None:
+    resp = http.post(f"/api/v1/intake/generic/{key}", json={"summary": "s"})
+    assert resp.status_code == 404, resp.text
+    resp = http.post("/v2/enqueue", json={"routing_key": "a\nb", "event_action": "trigger"})
+    assert resp.status_code in (400, 404), resp.text

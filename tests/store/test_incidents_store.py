@@ -19,6 +19,7 @@ from warroom.services.principal import Principal
 from warroom.store import db
 from warroom.store import incidents as store
 from warroom.store.schema import incident_events, incidents
+from warroom.testing.runtime import make_users
 
 ALICE = Principal("alice", "commander")
 USERS = ["alice", "bob", "carol"]
@@ -47,6 +48,7 @@ def test_fold_reproduces_projection_for_random_command_sequences(
         runtime: Runtime, clock: FakeClock) -> None:
     svc = IncidentService(runtime)
     vocab = runtime.vocab
+    make_users(runtime, {u: "responder" for u in USERS})  # roles must name real users
 
     @settings(max_examples=25, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -50,7 +50,9 @@ def _validation(request: Request, exc: Exception) -> Response:
         return problem(400, "Malformed JSON", f"the request body is not valid JSON: {reason}",
                        instance=request.url.path)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if any(e["loc"] == ("body",) for e in errors) and media and "json" not in media:
+    forms = ("application/x-www-form-urlencoded", "multipart/form-data")
+    if any(e["loc"] == ("body",) for e in errors) and media and "json" not in media \
+            and media not in forms:
         return problem(415, "Unsupported media type", f"body: sent as {media!r}; send JSON "
                        "with 'Content-Type: application/json'", instance=request.url.path,
                        field="body")

@@ -188,7 +188,9 @@ class Endpoint:
                 raise _Reject(400, PagerDutyEventError(
                     [("routing_key", "'routing_key' is missing or blank")]).body(),
                     problem=False)
-        integration = intake.registry.by_key(key) if key else None
+        # A key with control characters (NUL above all) matches nothing and must not reach
+        # the database, which would refuse the query itself.
+        integration = intake.registry.by_key(key) if key and key.isprintable() else None
         if integration is None or integration.kind not in ACCEPTS[self.fmt]:
             # The same answer for every unknown or mismatched key: nothing to probe.
             raise _problem(404, "Not found", "no integration has this key; copy the intake "

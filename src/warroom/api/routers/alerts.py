@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 
+from warroom.api import schemas
 from warroom.api.deps import Services, principal, services
 from warroom.api.types import RowId
 from warroom.domain.errors import NotFound
@@ -35,7 +36,7 @@ def alert_json(row: Any) -> dict[str, Any]:
             "silenced_by": row.silenced_by, "acknowledged_at": _ts(row.acknowledged_at)}
 
 
-@router.get("", summary="Alerts, newest first")
+@router.get("", summary="Alerts, newest first", response_model=schemas.AlertPage)
 def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
                 integration: str | None = None, service: str | None = None,
                 incident: str | None = None, silenced: bool | None = None,
@@ -71,7 +72,8 @@ def list_alerts(svc: Svc, caller: Caller, status: str | None = None,
     return {"items": items, "next_cursor": items[-1]["id"] if len(items) == limit else None}
 
 
-@router.get("/{alert_id}", summary="One alert, with its raw payload")
+@router.get("/{alert_id}", summary="One alert, with its raw payload",
+            response_model=schemas.AlertWithRaw)
 def get_alert(alert_id: RowId, svc: Svc, caller: Caller) -> dict[str, Any]:
     who = require(caller, "viewer", "reading alerts")
     with svc.runtime.engine.connect() as conn:

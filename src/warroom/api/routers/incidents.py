@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from warroom.api import schemas
 from warroom.api.deps import Services, principal, services
 from warroom.api.presenters import event_json, incident_json
 from warroom.api.types import Count, Instant, Name, RowId, Text
@@ -90,7 +91,8 @@ def _result(svc: Services, result: CommandResult) -> dict[str, Any]:
             "events": [event_json(e) for e in result.events]}
 
 
-@router.post("", status_code=201, summary="Declare an incident")
+@router.post("", status_code=201, summary="Declare an incident",
+             response_model=schemas.CommandResult)
 def declare(body: DeclareBody, svc: Svc, caller: Caller, response: Response) -> dict[str, Any]:
     cmd = dom.Declare(title=body.title, severity=body.severity, type=body.type,
                       impact=body.impact, visibility=body.visibility,
@@ -106,7 +108,8 @@ def declare(body: DeclareBody, svc: Svc, caller: Caller, response: Response) -> 
     return _result(svc, result)
 
 
-@router.get("", summary="List incidents (newest first, cursor-paginated)")
+@router.get("", summary="List incidents (newest first, cursor-paginated)",
+            response_model=schemas.IncidentPage)
 def list_incidents(
     svc: Svc, caller: Caller,
     status: Annotated[list[str], Query()] = [],  # noqa: B006
@@ -128,14 +131,16 @@ def list_incidents(
             "count_capped": count > COUNT_CAP}
 
 
-@router.get("/{ref}", summary="Read one incident by human id or internal id")
+@router.get("/{ref}", summary="Read one incident by human id or internal id",
+            response_model=schemas.Incident)
 def get_incident(ref: str, svc: Svc, caller: Caller, response: Response) -> dict[str, Any]:
     state = svc.incidents.get(caller, ref)
     response.headers["ETag"] = f'"{state.head_hash[:32]}"'
     return incident_json(state, svc.runtime.vocab.scheme, svc.runtime.clock.now())
 
 
-@router.get("/{ref}/timeline", summary="The incident's hash-chained events")
+@router.get("/{ref}/timeline", summary="The incident's hash-chained events",
+            response_model=schemas.Timeline)
 def timeline(ref: str, svc: Svc, caller: Caller, after: RowId = 0,
              limit: int = Query(1000, ge=1, le=10000)) -> dict[str, Any]:
     state, events = svc.incidents.timeline(caller, ref, after, limit)
@@ -143,7 +148,8 @@ def timeline(ref: str, svc: Svc, caller: Caller, after: RowId = 0,
             "events": [event_json(e) for e in events]}
 
 
-@router.get("/{ref}/verify", summary="Recompute the hash chain")
+@router.get("/{ref}/verify", summary="Recompute the hash chain",
+            response_model=schemas.Verification)
 def verify(ref: str, svc: Svc, caller: Caller) -> dict[str, Any]:
     state, broken, count = svc.incidents.verify(caller, ref)
     return {"incident": state.human_id, "events": count, "intact": broken is None,
@@ -153,7 +159,8 @@ def verify(ref: str, svc: Svc, caller: Caller) -> dict[str, Any]:
 
 
 def _command(path: str, summary: str) -> Callable[[Handler], Handler]:
-    return router.post(f"/{{ref}}/{path}", summary=summary)
+    return router.post(f"/{{ref}}/{path}", summary=summary,
+                       response_model=schemas.CommandResult)
 
 
 @_command("acknowledge", "Acknowledge (stops paging)")
