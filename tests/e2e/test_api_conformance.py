@@ -34,7 +34,8 @@ def st_command(server: Server, token: str, report: Path, select: list[str]) -> l
     """The schemathesis command; `select` picks operations (the revoke one runs untimed)."""
     max_time = os.environ.get("WARROOM_FUZZ_MAX_TIME")
     # With a time budget, cases per operation are not the bound: the clock is.
-    examples = os.environ.get("WARROOM_FUZZ_EXAMPLES", "100000" if max_time else "15")
+    timed = bool(max_time) and "--include-path" not in select  # the revoke run stays short
+    examples = os.environ.get("WARROOM_FUZZ_EXAMPLES", "100000" if timed else "15")
     command = [ST, "run", f"{server.url}/api/v1/openapi.json",
                "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, *select,
                "--phases", "examples,coverage,fuzzing,stateful",
@@ -43,8 +44,8 @@ def st_command(server: Server, token: str, report: Path, select: list[str]) -> l
                "--no-color", "--request-timeout", "30", "--suppress-health-check", "all",
                "--report", "junit", "--report-junit-path", str(report),
                "--generation-database", "none"]
-    if max_time and "--include-path" not in select:  # the revoke run stays short
-        command += ["--max-time", max_time]
+    if timed:
+        command += ["--max-time", str(max_time)]
     return command
 
 

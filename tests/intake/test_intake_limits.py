@@ -15,7 +15,7 @@ from warroom.clock import FakeClock
 from warroom.intake import limits
 from warroom.runtime import Runtime
 from warroom.testing.intake import am_alert, am_webhook, keys, stored_alerts, write_org
-from warroom.testing.runtime import make_runtime
+from warroom.testing.runtime import make_runtime, make_users
 
 
 @pytest.fixture
@@ -89,3 +89,11 @@ def test_a_key_with_control_characters_is_an_ordinary_404(http: TestClient, key:
     assert resp.status_code == 404, resp.text
     resp = http.post("/v2/enqueue", json={"routing_key": "a\nb", "event_action": "trigger"})
     assert resp.status_code in (400, 404), resp.text
+
+
+def test_an_integration_key_already_in_use_is_409(http: TestClient, rt: Runtime) -> None:
+    admin = make_users(rt, {"boss": "admin"}).headers("boss")
+    resp = http.post("/api/v1/integrations", headers=admin, json={
+        "name": "copycat", "kind": "generic", "key": keys(rt)["hook"]})
+    assert resp.status_code == 409, resp.text
+    assert "already uses this key" in resp.json()["detail"]

@@ -156,6 +156,10 @@ def create(conn: sa.Connection, config: IntegrationConfig, created_by: str,
     if config.kind == "heartbeat" and config.interval is None:
         raise Conflict("a heartbeat integration needs `interval`, e.g. \"10m\"")
     key = config.key or new_key()
+    if conn.execute(sa.select(table.c.name).where(table.c.key == key)).first():
+        # Keys identify the sender: two integrations can never share one.
+        raise Conflict("another integration already uses this key; omit `key` to have one "
+                       "generated")
     conn.execute(sa.insert(table).values(
         name=config.name, kind=config.kind, service=config.service, key=key,
         rate_limit=config.rate_limit, burst=config.burst,
