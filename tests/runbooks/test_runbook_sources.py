@@ -47,3 +47,11 @@ def test_lines_are_numbered_as_the_importer_numbers_them(tmp_path: Path) -> None
         (1, "# DB"), (2, ""), (3, "```bash"), (4, "pg_isready"), (5, "```")]
     assert doc.lines[3].became and "step" in doc.lines[3].became
     assert not doc.lines[3].report_only
+
+
+def test_a_folder_or_an_unreadable_name_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "sources" / "db.md").mkdir(parents=True)
+    rb = Runbook.model_validate({"id": "r", "title": "R", "steps": STEPS,
+                                 "source_document": "sources/db.md"})
+    doc = read_source(tmp_path / "r.yaml", rb)
+    assert doc is not None and doc.problem and "missing" in doc.problem

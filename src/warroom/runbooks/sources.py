@@ -44,14 +44,16 @@ def read_source(yaml_path: Path, runbook: Runbook) -> SourceDocument | None:
     path = (folder / recorded).resolve()
     if not path.is_relative_to(folder):
         return SourceDocument(recorded, problem="it lies outside the runbook's folder")
-    try:
-        stat = path.stat()
-    except OSError:
+    if not path.is_file():
         return SourceDocument(recorded, problem="the file is missing; import the runbook "
                               "again with `warroom runbook import` to keep its source")
-    if stat.st_size > MAX_BYTES:
-        return SourceDocument(recorded, problem=f"it is larger than {MAX_BYTES} bytes")
-    return _numbered(str(path), stat.st_mtime_ns, stat.st_size, recorded)
+    try:
+        stat = path.stat()
+        if stat.st_size > MAX_BYTES:
+            return SourceDocument(recorded, problem=f"it is larger than {MAX_BYTES} bytes")
+        return _numbered(str(path), stat.st_mtime_ns, stat.st_size, recorded)
+    except OSError as exc:
+        return SourceDocument(recorded, problem=f"it cannot be read: {exc.strerror}")
 
 
 @lru_cache(maxsize=64)
