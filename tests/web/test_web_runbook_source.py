@@ -52,9 +52,16 @@ def _line(page: str, n: int) -> str:
     return found.group(0)
 
 
+def _attr(html: str, pattern: str) -> str:
+    found = re.search(pattern, html, re.S)
+    assert found, f"{pattern} not in {html}"
+    return found.group(1)
+
+
 def test_each_step_links_to_its_highlighted_source_lines(imported: Browser) -> None:
     runbook = imported.get(f"/api/v1/runbooks/{RUNBOOK}").json()
     sources = runbook["step_sources"]
+    titles = {st["id"]: st["title"] for st in runbook["definition"]["steps"]}
     assert len(sources) == len(runbook["definition"]["steps"]) == 4
     source_lines = FIXTURE.read_text().splitlines()
     page = imported.get(f"/runbooks/{RUNBOOK}").text
@@ -66,11 +73,11 @@ def test_each_step_links_to_its_highlighted_source_lines(imported: Browser) -> N
                           r'(.*?)\n    </div>', page, re.S)
         assert block, f"no highlighted source block for {step_id}"
         assert f'href="#step-{step_id}"' in block.group(1)
+        assert htmllib.escape(titles[step_id]) in block.group(1)
         for n in range(where["first_line"], where["last_line"] + 1):
             line = _line(block.group(1), n)
-            assert step_id in re.search(r'data-source-of="([^"]*)"', line).group(1)  # type: ignore[union-attr]
-            shown = re.search(r"<code>(.*)</code>", line, re.S).group(1)  # type: ignore[union-attr]
-            assert htmllib.unescape(shown) == source_lines[n - 1]
+            assert step_id in _attr(line, r'data-source-of="([^"]*)"').split()
+            assert htmllib.unescape(_attr(line, r"<code>(.*)</code>")) == source_lines[n - 1]
     # every line of the document is there, numbered; lines outside steps are not marked
     for n in range(1, len(source_lines) + 1):
         _line(page, n)

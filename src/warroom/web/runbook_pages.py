@@ -32,9 +32,12 @@ def runbook_list(request: Request, svc: Svc, who: PageUser, q: str = "") -> Resp
 def runbook_page(request: Request, runbook_id: str, svc: Svc, who: PageUser) -> Response:
     rb = runbooks_api.get_runbook(runbook_id, svc, who)
     history = runs_api.list_runs(svc, who, runbook=runbook_id, incident=None, limit=20)
+    steps = rb["definition"].get("steps", [])
     return render(request, "runbook.html", {
-        "rb": rb, "steps": rb["definition"].get("steps", []), "runs": history["items"],
+        "rb": rb, "steps": steps, "runs": history["items"],
         "source": rb["source_document"],
+        "step_titles": {st["id"]: st["title"] for st in steps},
+        "step_numbers": {st["id"]: n for n, st in enumerate(steps, 1)},
         "source_blocks": source_blocks(rb["source_document"], rb["step_sources"]),
         "twin": f"/api/v1/runbooks/{runbook_id}"}, who)
 
