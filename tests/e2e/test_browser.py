@@ -409,3 +409,41 @@ def test_publish_gate_incident_workspace_and_every_page_on_phone_in_chromium(
     errors = [line for line in server.output().splitlines()
               if re.search(r'"status": 5\d\d', line)]
     assert not errors, errors
+
+
+def test_imported_runbook_beside_its_source_on_desktop_and_phone_in_chromium(
+        server: Server) -> None:
+    """An example runbook imported from the corpus: steps left, source Markdown right on a
+    desktop, each step's link lands on its highlighted lines; stacked on a phone."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    url = server.url
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(10_000)
+        _login(page, url, "ben")
+        page.goto(f"{url}/runbooks/KubePodCrashLooping")
+        steps, source = page.locator("#steps-h"), page.locator(".source-doc")
+        steps_box, source_box = steps.bounding_box(), source.bounding_box()
+        assert steps_box and source_box
+        assert source_box["x"] > steps_box["x"] + steps_box["width"], "not side by side"
+        link = page.locator(".source-link").first
+        target = link.get_attribute("href")
+        assert target and target.startswith("#source-")
+        link.click()
+        page.wait_for_url(f"**{target}")
+        block = page.locator(target)
+        assert "in-step" in (block.get_attribute("class") or "")
+        assert page.evaluate("document.querySelector(':target').id") == target[1:]
+        assert block.locator(".src-line").count() >= 1
+        assert block.is_visible()
+        page.screenshot(path=str(SHOTS / "runbook-source-desktop.png"))
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{url}/runbooks/KubePodCrashLooping")
+        steps_box, source_box = steps.bounding_box(), source.bounding_box()
+        assert steps_box and source_box and source_box["y"] > steps_box["y"], "not stacked"
+        page.screenshot(path=str(SHOTS / "runbook-source-phone.png"), full_page=True)
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 390, f"the runbook page is {width}px wide at phone width"
+        browser.close()

@@ -43,6 +43,9 @@ def test_import_writes_runbooks_report_and_proposals_that_lint_clean(tmp_path: P
     assert result.exit_code == 0, result.output
     runbook = yaml.safe_load((out / "WebDown.yaml").read_text())
     assert runbook["steps"][1]["requires_approval"]["roles"] == ["commander"]
+    # the source is kept beside the runbooks for review, byte for byte
+    assert runbook["source_document"] == "sources/web.md"
+    assert (out / "sources" / "web.md").read_bytes() == source.read_bytes()
     proposals = yaml.safe_load((out / "proposals.yaml").read_text())
     assert proposals["kind"] == "import-proposals"
     assert [lv["ack_sla"] for lv in proposals["severity_schemes"][0]["levels"]] == ["10m", "1h"]

@@ -24,6 +24,7 @@ from warroom.runbooks.linter import has_errors, lint_paths
 from warroom.runbooks.model import json_schema
 
 COMMAND = "runbook"
+SOURCES = "sources"  # folder of the output directory that keeps imported Markdown
 app = typer.Typer(help="Runbooks as code: lint, import, schema; list, run steps, approve.",
                   no_args_is_help=True)
 
@@ -94,17 +95,26 @@ def import_(
             raise typer.Exit(2)
     common = _common_root(sources)
     results: list[ImportResult] = []
+    documents: dict[str, bytes] = {}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("importing", total=len(sources))
         for source in sources:
-            name = str(source.relative_to(common)) if common else source.name
-            results.append(import_markdown(source.read_bytes(), name))
+            relative = source.resolve().relative_to(common) if common else Path(source.name)
+            name = relative.as_posix()
+            documents[name] = source.read_bytes()
+            results.append(import_markdown(documents[name], name))
             progress.advance(task)
     make_ids_unique(results)
     out.mkdir(parents=True, exist_ok=True)
     written = 0
     for result in results:
+        if result.runbooks:
+            # the source stays beside its runbooks, for the console's side-by-side review
+            kept = out / SOURCES / result.source
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_bytes(documents[result.source])
         for runbook in result.runbooks:
+            runbook = {**runbook, "source_document": f"{SOURCES}/{result.source}"}
             (out / f"{runbook['id']}.yaml").write_text(_dump(runbook), encoding="utf-8")
             written += 1
     (out / "import-report.md").write_text(render_markdown(results), encoding="utf-8")

@@ -234,12 +234,24 @@ class Runbook(_Strict):
     parameters: list[Parameter] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     source: str | None = None
+    source_document: str | None = Field(default=None, description=(
+        "Imported runbooks: the copy of the source Markdown kept beside this file "
+        "(a relative path such as sources/db.md), shown next to the steps in the console"))
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and not croniter.is_valid(value):
             raise ValueError(f"not a cron expression: {value!r} — e.g. '0 2 * * *'")
+        return value
+
+    @field_validator("source_document")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or "\\" in value
+                                  or ".." in value.split("/") or not value.strip()):
+            raise ValueError(f"source_document must be a relative path inside the runbook "
+                             f"directory, like sources/db.md, got {value!r}")
         return value
 
     @field_validator("test_cadence")

@@ -12,6 +12,7 @@ from warroom.runbooks.linter import Finding
 from warroom.runbooks.matching import RunbookSuggestion
 from warroom.runbooks.model import Runbook, Step
 from warroom.runbooks.runs import RunRecord, StepState
+from warroom.runbooks.sources import SourceDocument
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -30,11 +31,22 @@ def runbook_summary(rb: Runbook, runnable: bool) -> dict[str, Any]:
 
 
 def runbook_json(rb: Runbook, runnable: bool, findings: list[Finding],
-                 source: str | None) -> dict[str, Any]:
+                 source: str | None, document: SourceDocument | None = None) -> dict[str, Any]:
     return {**runbook_summary(rb, runnable), "file": source,
             "definition": rb.model_dump(mode="json", exclude_none=True),
             "findings": [finding_json(f) for f in findings],
-            "step_sources": step_sources(rb)}
+            "step_sources": step_sources(rb),
+            "source_document": source_document_json(document)}
+
+
+def source_document_json(doc: SourceDocument | None) -> dict[str, Any] | None:
+    """The imported runbook's Markdown, numbered, each line with what it became."""
+    if doc is None:
+        return None
+    return {"path": doc.path, "problem": doc.problem,
+            "lines": [{"line": ln.number, "text": ln.text, "became": ln.became,
+                       "report_only": ln.report_only}
+                      for ln in doc.lines]}
 
 
 def step_sources(rb: Runbook) -> dict[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from warroom.clock import isoformat
 from warroom.domain.errors import NotFound
 from warroom.runbooks.attachments import AttachmentService
 from warroom.runbooks.registry import registry
+from warroom.runbooks.sources import read_source
 from warroom.runbooks.views import finding_json, runbook_json, runbook_summary, suggestion_json
 from warroom.services.principal import Principal, require
 
@@ -53,7 +54,7 @@ def get_runbook(runbook_id: str, svc: Svc, caller: Caller) -> dict[str, Any]:
         raise NotFound(f"no runbook {runbook_id!r}; list them with GET /api/v1/runbooks")
     loaded = reg.loaded[runbook_id]
     return runbook_json(rb, reg.runnable(runbook_id), reg.findings_for(runbook_id),
-                        str(loaded.path))
+                        str(loaded.path), read_source(loaded.path, rb))
 
 
 @router.get("/api/v1/incidents/{ref}/runbooks/suggested",
