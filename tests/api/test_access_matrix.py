@@ -61,6 +61,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/incidents/{ref}/publish"): "commander",
     ("POST", "/incidents/{ref}/publish"): "commander",
     ("POST", "/incidents/{ref}/assign-me"): "responder",
+    ("POST", "/api/v1/rules/explain"): "viewer",
+    ("GET", "/api/v1/notifications/{row_id}/attempts"): "admin",
     # incidents
     ("GET", "/api/v1/incidents"): "viewer", ("POST", "/api/v1/incidents"): "responder",
     ("GET", "/api/v1/incidents/{ref}"): "viewer",
