@@ -46,6 +46,8 @@ from warroom.runbooks.shellsafety import (
     option_refusals,
     unsafe_uses,
     untrusted_parameters,
+    value_refusals,
+    value_rules,
 )
 from warroom.runbooks.templating import RenderError, render_shell, render_text, render_url
 from warroom.services.principal import Principal, require
@@ -190,7 +192,9 @@ def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> st
 
 def refuse_nested(runbook: Runbook, step: Step, values: Mapping[str, str]) -> None:
     """Refuse a shell step that puts an alert-filled parameter where a second shell parses
-    it, or an alert-filled value starting with '-' where ssh reads options."""
+    it, an alert-filled value starting with '-' where ssh reads options, or an alert-filled
+    value that is not an inert word (the guarantee: default deny, whatever the context, and
+    whether the value came from an alert or was typed in for a sourced parameter)."""
     if not isinstance(step.executor, ShellExecutor):
         return
     untrusted = untrusted_parameters(runbook)
@@ -198,6 +202,7 @@ def refuse_nested(runbook: Runbook, step: Step, values: Mapping[str, str]) -> No
     refused = [explain_use(step.id, use, untrusted[use.parameter])
                for use in unsafe_uses(command, runbook.parameter_names(), untrusted)]
     refused += option_refusals(step.id, command, values, untrusted)
+    refused += value_refusals(step.id, command, values, value_rules(runbook))
     if refused:
         raise InvalidCommand("; ".join(refused))
 
@@ -471,7 +476,7 @@ class RunService:
                 base = policy.workdir or Path.cwd()
                 policy = dataclasses.replace(policy, workdir=base / ex.workdir)
             return run_shell(ex.command, values, policy, timeout=step.timeout,
-                             untrusted=set(untrusted_parameters(runbook)), step_id=step.id)
+                             untrusted=value_rules(runbook), step_id=step.id)
         timeout = step.timeout or reg.settings.http_timeout
         if isinstance(ex, HttpExecutor):
             return run_http(ex, values, timeout=timeout, mode=mode)
