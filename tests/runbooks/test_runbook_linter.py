@@ -127,11 +127,15 @@ UNSAFE_NESTED = [
     'kubectl exec -n prod web-0 -- sh -c "ls /data/{{pod}}"', "sh <<EOF\necho {{pod}}\nEOF",
     "ssh bastion <<'EOF'\nls {{pod}}\nEOF", "echo {{pod}} | bash", 'su -c "ls {{pod}}" app',
     "python3 -c 'print(\"{{pod}}\")'", "watch kubectl get pod {{pod}}",
+    "awk {{pod}} /var/log/x", "sed -n {{pod}} /var/log/x", "sed -e s/a/b/ -e {{pod}} f",
+    "ssh -o {{pod}} bastion true", "{{pod}} --version",
 ]
 
 
-def _write_step(path: Path, command: str, source: str | None = "label:pod") -> None:
-    param: dict[str, str] = {"name": "pod", **({"source": source} if source else {})}
+def _write_step(path: Path, command: str, source: str | None = "label:pod",
+                **extra: object) -> None:
+    param: dict[str, object] = {"name": "pod", **({"source": source} if source else {}),
+                                **extra}
     path.write_text(yaml.safe_dump({"id": "a", "title": "A", "parameters": [param], "steps": [
         {"id": "look", "title": "Look", "executor": {"type": "shell", "command": command}}]}))
 
@@ -165,3 +169,35 @@ def test_an_alert_value_in_a_data_here_doc_is_a_warning(tmp_path: Path) -> None:
     _write_step(tmp_path / "rb.yaml", "kubectl apply -f - <<EOF\nmetadata: {name: {{pod}}}\nEOF")
     assert [(f.code, f.severity) for f in lint_paths([tmp_path])] == [
         ("untrusted-parameter-in-here-doc", "warning")]
+
+
+@pytest.mark.parametrize("command", [*UNSAFE_NESTED, "cat <<EOF > /tmp/x\n{{pod}}\nEOF",
+                                     "ssh -i key {{pod}} uptime"])
+def test_a_free_text_parameter_in_any_nested_context_is_an_error(tmp_path: Path,
+                                                                 command: str) -> None:
+    _write_step(tmp_path / "rb.yaml", command, free_text=True)
+    found = [(f.code, f.severity) for f in lint_paths([tmp_path])]
+    assert ("free-text-in-nested-context", "error") in found, found
+
+
+def test_a_free_text_parameter_in_the_runners_own_shell_is_clean(tmp_path: Path) -> None:
+    _write_step(tmp_path / "rb.yaml", 'logger -t warroom "{{pod}}"', free_text=True)
+    assert lint_paths([tmp_path]) == []
+
+
+@pytest.mark.parametrize("pattern", [".*", r"\S+", "[^/]+", "[a-z ]+", "x;y", "[a-z$]+", "("])
+def test_a_pattern_that_can_match_metacharacters_does_not_load(tmp_path: Path,
+                                                              pattern: str) -> None:
+    _write_step(tmp_path / "rb.yaml", "echo {{pod}}", pattern=pattern)
+    found = lint_paths([tmp_path])
+    assert [(f.code, f.severity) for f in found] == [("schema", "error")], found
+    assert found[0].line is not None and "pattern" in found[0].message
+    lines = (tmp_path / "rb.yaml").read_text().splitlines()
+    assert lines[found[0].line - 1].lstrip(" -").startswith("pattern:"), found[0]
+
+
+def test_a_safe_pattern_loads_and_pattern_with_free_text_does_not(tmp_path: Path) -> None:
+    _write_step(tmp_path / "rb.yaml", "echo {{pod}}", pattern=r"[a-z]+(_[a-z]+)*")
+    assert lint_paths([tmp_path]) == []
+    _write_step(tmp_path / "rb.yaml", "echo {{pod}}", pattern="[a-z]+", free_text=True)
+    assert "choose one" in lint_paths([tmp_path])[0].message

@@ -48,6 +48,10 @@ def test_self_assigned_roles_through_the_console_never_approve(
     assert (f'<pre class="command" data-approval-command="{STEP}"><code>'
             f'{escape(shown["rendered"])}') in html
     assert escape(shown["target"]) in html
+    assert shown["parameters"], shown   # the values the command runs with, secrets masked
+    assert f'data-approval-params="{STEP}"' in html
+    for name, value in shown["parameters"].items():
+        assert escape(f"{name}={value}") in html
 
     for actor, user in ((second_browser, "sam"), (browser, "sam")):
         refused = actor.post(f"{page}/roles", {"role": "commander", "user": user})

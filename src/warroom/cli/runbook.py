@@ -351,3 +351,8 @@ def approvals(status: str = typer.Option("pending")) -> None:
         out.print(f"{req['id']}  run {req['run_id']} step {req['step_id']}  by "
                   f"{req['requested_by']}  {req['approvals']}/{req['count']} of "
                   f"{', '.join(req['roles'])}  — {req['reason']}", highlight=False)
+        if req.get("rendered"):
+            out.print(f"  command:    {req['rendered']}", highlight=False, markup=False)
+        if req.get("parameters"):
+            shown = " ".join(f"{k}={v}" for k, v in req["parameters"].items())
+            out.print(f"  parameters: {shown}", highlight=False, markup=False)

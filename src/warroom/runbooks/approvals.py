@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import permutations
 from typing import TYPE_CHECKING
@@ -40,7 +40,7 @@ from warroom.runbooks.facts import incident_alerts, parameter_values, secret_nam
 from warroom.runbooks.journal import Committed, record
 from warroom.runbooks.model import HttpExecutor, PromqlExecutor, ShellExecutor, Step
 from warroom.runbooks.registry import RunbookSettings
-from warroom.runbooks.runs import RunService, load_run, preview
+from warroom.runbooks.runs import RunService, load_run, pin, preview
 from warroom.runbooks.templating import RenderError
 from warroom.services.principal import Principal, require
 from warroom.store import db
@@ -191,6 +191,7 @@ class ApprovalView:
     rendered: str | None
     target: str | None
     render_problem: str | None
+    parameters: dict[str, str] = field(default_factory=dict)  # secrets masked
 
 
 def step_target(step: Step, settings: RunbookSettings) -> str:
@@ -234,6 +235,7 @@ class ApprovalService:
             raise InvalidCommand(f"step {step_id!r} needs no approval; run it directly")
         rule = step.requires_approval
         rendered, target, _problem = self._what_runs(run.id, step.id)
+        values, shown = self._values(run.id, step.id)
         committed = Committed()
         with self.rt.engine.begin() as conn:
             current = conn.execute(sa.select(runbook_steps.c.state).where(
@@ -259,7 +261,9 @@ class ApprovalService:
                 "request_id": request_id, "run_id": run.id, "runbook_id": run.runbook_id,
                 "step": step.id, "step_id": step.id, "title": step.title,
                 "roles": list(rule.roles), "count": rule.count, "reason": reason.strip(),
-                "dangerous": step.dangerous, "rendered": rendered, "target": target})],
+                "dangerous": step.dangerous, "rendered": rendered, "target": target,
+                "parameters": shown,
+                "pin": pin(self.rt.secret_key, rendered, values, secret_names(runbook))})],
                 who.name, committed)
             notices.notify(
                 self.rt, conn, key=f"approval:{request_id}", kind="approval_request",
@@ -439,7 +443,24 @@ class ApprovalService:
         whether `principal` may approve."""
         why_not = self.eligibility(principal, req)
         rendered, target, problem = self._what_runs(req.run_id, req.step_id)
-        return ApprovalView(why_not is None, why_not, rendered, target, problem)
+        return ApprovalView(why_not is None, why_not, rendered, target, problem,
+                            self._values(req.run_id, req.step_id)[1])
+
+    def _values(self, run_id: str, step_id: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Every parameter value the step would run with today, and the same with secrets
+        masked (what approvers see next to the command)."""
+        with db.read(self.rt.engine) as conn:
+            run = load_run(conn, run_id)
+            alerts = incident_alerts(conn, run.incident_id) if run.incident_id else []
+        runbook = self.runs.registry.get(run.runbook_id)
+        if runbook is None or runbook.step(step_id) is None:
+            return {}, {}
+        try:
+            values = parameter_values(runbook, alerts, run.params)
+        except DomainError:
+            return {}, {}
+        hidden = secret_names(runbook)
+        return values, {k: ("<secret>" if k in hidden else v) for k, v in values.items()}
 
     def _what_runs(self, run_id: str, step_id: str
                    ) -> tuple[str | None, str | None, str | None]:

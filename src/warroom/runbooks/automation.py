@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from warroom.domain.errors import InvalidCommand
 from warroom.domain.incident import Draft, IncidentState
 from warroom.runbooks.journal import Committed, record
 from warroom.runbooks.model import ManualExecutor, WaitExecutor
@@ -164,10 +165,22 @@ def process(runtime: Runtime, request_id: int) -> AutomationOutcome:
     try:
         state = RunService(runtime).execute(run, runbook, step, {}, actor_for(row.rule),
                                             extra={"rule": row.rule, "automatic": True})
+    except InvalidCommand as exc:  # e.g. an alert value that is not an inert word
+        refused = Committed()
+        with runtime.engine.begin() as conn:
+            conn.execute(sa.update(automation_requests).where(
+                automation_requests.c.id == row.id).values(status="refused", reason=str(exc)))
+            record(runtime, conn, run.id, run.incident_id, [Draft(
+                "runbook_automation_refused", {
+                    "rule": row.rule, "runbook_id": row.runbook_id, "step_id": row.step_id,
+                    "run_id": run.id, "reason": str(exc)})], actor_for(row.rule), refused)
+        refused.flush(runtime)
+        return AutomationOutcome("refused", str(exc), run.id, request_id=row.id)
     finally:
         with runtime.engine.begin() as conn:
             conn.execute(sa.update(automation_requests).where(
-                automation_requests.c.id == row.id).values(status="ran"))
+                automation_requests.c.id == row.id,
+                automation_requests.c.status != "refused").values(status="ran"))
     return AutomationOutcome("ran", state.detail or state.state, run.id, state.state, row.id)
 
 

@@ -23,6 +23,7 @@ from warroom.runbooks.shellsafety import (
     data_uses,
     env_references,
     explain_use,
+    nested_uses,
     unsafe_uses,
     untrusted_parameters,
 )
@@ -54,6 +55,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "untrusted-parameter-in-nested-shell": ("error", "a parameter filled from an alert sits "
                                             "inside sh -c, eval, ssh, a here-doc or pipe "
                                             "read by a shell, where it would become code"),
+    "free-text-in-nested-context": ("error", "a free_text parameter sits where a second "
+                                    "parser (shell, ssh, here-doc, awk, sed) reads it"),
     "untrusted-parameter-in-here-doc": ("warning", "a parameter filled from an alert sits in "
                                         "a here-doc another program reads as data"),
 }
@@ -175,6 +178,16 @@ def lint_runbook(runbook: Runbook, smap: SourceMap) -> list[Finding]:
                     found.append(_finding("untrusted-parameter-in-nested-shell", smap,
                                           (*at, *loc), explain_use(step.id, use,
                                                                untrusted[use.parameter])))
+                free = {p.name for p in runbook.parameters if p.free_text}
+                for use in nested_uses(text, declared):
+                    if use.parameter in free:
+                        found.append(_finding(
+                            "free-text-in-nested-context", smap, (*at, *loc),
+                            f"step {step.id!r} puts free_text parameter {use.parameter!r} "
+                            f"inside {use.context}; free_text is only for values used inside "
+                            "one shell's quotes — drop free_text (and use pattern: if the "
+                            "value needs more characters) or move the value out of the "
+                            "nested context"))
                 for use in data_uses(text, declared, untrusted):
                     found.append(_finding("untrusted-parameter-in-here-doc", smap,
                                           (*at, *loc), explain_use(step.id, use,

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from warroom.runbooks.durations import format_duration, parse_duration
+from warroom.runbooks.inert import pattern_problem
 
 PHASES = ("triage", "diagnose", "evidence", "mitigate", "verify", "recover", "communicate",
           "post-incident")
@@ -104,6 +105,29 @@ class Parameter(_Strict):
     source: str | None = Field(default=None, pattern=r"^(label|annotation):[A-Za-z_][\w.-]*$",
                                description="Fill from an alert: label:NAME or annotation:NAME")
     secret: bool = False
+    pattern: str | None = Field(default=None, description=(
+        "For a parameter filled from an alert: the regex its value must match instead of the "
+        "default inert-word rule; it must not be able to match any shell metacharacter, "
+        "whitespace or control character"))
+    free_text: bool = Field(default=False, description=(
+        "For a parameter filled from an alert: accept any text. Only for steps that use it "
+        "solely inside one shell's quotes (\"{{name}}\" or \"$WR_P_NAME\"), never in a "
+        "nested shell"))
+
+    @field_validator("pattern")
+    @classmethod
+    def _safe_pattern(cls, value: str | None) -> str | None:
+        problem = pattern_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _one_value_rule(self) -> Parameter:
+        if self.pattern is not None and self.free_text:
+            raise ValueError(f"parameter {self.name!r} sets both pattern and free_text; "
+                             "choose one")
+        return self
 
 
 class ManualExecutor(_Strict):

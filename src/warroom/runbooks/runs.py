@@ -8,9 +8,12 @@ as an artifact."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +49,8 @@ from warroom.runbooks.shellsafety import (
     option_refusals,
     unsafe_uses,
     untrusted_parameters,
+    value_refusals,
+    value_rules,
 )
 from warroom.runbooks.templating import RenderError, render_shell, render_text, render_url
 from warroom.services.principal import Principal, require
@@ -177,20 +182,59 @@ def preview(step: Step, values: Mapping[str, str]) -> str:
     return step.title
 
 
-def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> str | None:
-    """The rendered command the approvers of `request_id` were shown (its request event)."""
+def approval_event(conn: sa.Connection, run: RunRecord, request_id: str) -> dict[str, Any]:
+    """The data of `request_id`'s approval_requested event: what the approvers were shown."""
     events = (incident_store.load_events(conn, run.incident_id) if run.incident_id
               else load_run_events(conn, run.id))
     for event in events:
         if event.kind == "approval_requested" and event.data.get("request_id") == request_id:
-            rendered = event.data.get("rendered")
-            return rendered if isinstance(rendered, str) else None
-    return None
+            return dict(event.data)
+    return {}
+
+
+def approved_command(conn: sa.Connection, run: RunRecord, request_id: str) -> str | None:
+    """The rendered command the approvers of `request_id` were shown (its request event)."""
+    rendered = approval_event(conn, run, request_id).get("rendered")
+    return rendered if isinstance(rendered, str) else None
+
+
+def pin(key: str, rendered: str | None, values: Mapping[str, str],
+        secrets: Collection[str]) -> dict[str, Any]:
+    """What an approval pins: a keyed digest of the command as it will run — the rendering
+    and every parameter value, unmasked (secrets, and values that reach the step only through
+    the environment, included) — and one per secret that has a value, so a change can be
+    named without revealing it. Keyed with the server's secret so the digests recorded on
+    the timeline cannot be used to guess a secret."""
+    def mac(obj: Any) -> str:
+        return hmac.new(key.encode(), json.dumps(obj, sort_keys=True).encode(),
+                        hashlib.sha256).hexdigest()
+    return {"digest": mac({"rendered": rendered, "values": dict(values)}),
+            "secrets": {n: mac({"secret": n, "value": values[n]})
+                        for n in sorted(secrets) if n in values}}
+
+
+def pin_changes(key: str, pinned: Mapping[str, Any], shown_then: Mapping[str, Any],
+                rendered: str | None, values: Mapping[str, str],
+                secrets: Collection[str]) -> list[str] | None:
+    """None when `values` and `rendered` are what `pinned` approved; otherwise the names of
+    the parameters that changed (secrets named, never shown)."""
+    was = pinned.get("secrets") if isinstance(pinned.get("secrets"), dict) else {}
+    assert isinstance(was, dict)
+    considered = {k: v for k, v in values.items() if k not in secrets or k in was}
+    now = pin(key, rendered, considered, secrets)
+    if hmac.compare_digest(str(pinned.get("digest", "")), now["digest"]):
+        return None
+    changed = [k for k in sorted(set(shown_then) | set(values)) if k not in secrets
+               and shown_then.get(k) != values.get(k)]
+    changed += [f"secret {k}" for k in sorted(was) if now["secrets"].get(k) != was[k]]
+    return changed
 
 
 def refuse_nested(runbook: Runbook, step: Step, values: Mapping[str, str]) -> None:
     """Refuse a shell step that puts an alert-filled parameter where a second shell parses
-    it, or an alert-filled value starting with '-' where ssh reads options."""
+    it, an alert-filled value starting with '-' where ssh reads options, or an alert-filled
+    value that is not an inert word (the guarantee: default deny, whatever the context, and
+    whether the value came from an alert or was typed in for a sourced parameter)."""
     if not isinstance(step.executor, ShellExecutor):
         return
     untrusted = untrusted_parameters(runbook)
@@ -198,6 +242,7 @@ def refuse_nested(runbook: Runbook, step: Step, values: Mapping[str, str]) -> No
     refused = [explain_use(step.id, use, untrusted[use.parameter])
                for use in unsafe_uses(command, runbook.parameter_names(), untrusted)]
     refused += option_refusals(step.id, command, values, untrusted)
+    refused += value_refusals(step.id, command, values, value_rules(runbook))
     if refused:
         raise InvalidCommand("; ".join(refused))
 
@@ -392,7 +437,8 @@ class RunService:
         with self.rt.engine.begin() as conn:
             current = _lock_step(conn, run.id, step.id)
             self._check_can_start(current, step, retry)
-            approval_id = self._consume_approval(conn, run, step, rendered)
+            approval_id = self._consume_approval(conn, run, step, rendered, values,
+                                                 secret_names(runbook))
             now = self.rt.clock.now()
             conn.execute(sa.update(runbook_runs).where(runbook_runs.c.id == run.id)
                          .values(status="open", updated_at=now))
@@ -432,9 +478,11 @@ class RunService:
                            f"{current.step_id!r} is {current.state}")
 
     def _consume_approval(self, conn: sa.Connection, run: RunRecord, step: Step,
-                          rendered: str | None = None) -> str | None:
+                          rendered: str | None = None, values: Mapping[str, str] | None = None,
+                          secrets: Collection[str] = ()) -> str | None:
         """Use up the step's granted request. With `rendered`, the command about to run must
-        be the one the approvers were shown."""
+        be the one the approvers were shown; with `values`, every parameter value must be the
+        one pinned when approval was asked (secrets included)."""
         if step.requires_approval is None:
             return None
         rows = conn.execute(sa.select(approval_requests).where(
@@ -458,6 +506,18 @@ class RunService:
                 raise Conflict(f"step {step.id!r} would now run {rendered!r}, but request "
                                f"{granted.id} approved {shown}; the parameters changed since "
                                "— request approval again for the command you mean to run")
+        data = approval_event(conn, run, str(granted.id)) if values is not None else {}
+        pinned, shown_then = data.get("pin"), data.get("parameters")
+        if values is not None and isinstance(pinned, dict):
+            changed = pin_changes(self.rt.secret_key, pinned,
+                                  shown_then if isinstance(shown_then, dict) else {},
+                                  rendered, values, secrets)
+            if changed is not None:
+                what = ", ".join(changed) or "the command's values"
+                raise Conflict(f"step {step.id!r} would now run with different parameter "
+                               f"values than request {granted.id} approved ({what} changed "
+                               "since) — request approval again for the values you mean to "
+                               "run with")
         conn.execute(sa.update(approval_requests).where(approval_requests.c.id == granted.id)
                      .values(status="used", updated_at=self.rt.clock.now()))
         return str(granted.id)
@@ -471,7 +531,7 @@ class RunService:
                 base = policy.workdir or Path.cwd()
                 policy = dataclasses.replace(policy, workdir=base / ex.workdir)
             return run_shell(ex.command, values, policy, timeout=step.timeout,
-                             untrusted=set(untrusted_parameters(runbook)), step_id=step.id)
+                             untrusted=value_rules(runbook), step_id=step.id)
         timeout = step.timeout or reg.settings.http_timeout
         if isinstance(ex, HttpExecutor):
             return run_http(ex, values, timeout=timeout, mode=mode)

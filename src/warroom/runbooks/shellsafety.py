@@ -16,8 +16,9 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from warroom.runbooks.inert import value_problem
 from warroom.runbooks.model import Runbook
-from warroom.runbooks.templating import HEREDOC, REFERENCE, shell_locals
+from warroom.runbooks.templating import HEREDOC, REFERENCE, references, shell_locals
 
 ENV_PREFIX = "WR_P_"
 
@@ -32,6 +33,9 @@ _SSH_COPY = frozenset({"scp", "sftp"})
 SSH_ARGUMENT = "an ssh option or destination"
 _SSH_ARG_OPTS = frozenset("bcDEeFIiJLlmOopQRSWw")
 _SOURCE = frozenset({"source", "."})
+_AWK = frozenset({"awk", "gawk", "mawk", "nawk"})
+_SED = frozenset({"sed", "gsed"})
+PROGRAM_CONTEXTS = ("an awk program", "a sed script", "an ssh -o option", "the command name")
 _PLACEHOLDER = "\x01"
 
 
@@ -67,6 +71,62 @@ def env_references(text: str, names: Iterable[str]) -> set[str]:
 def untrusted_parameters(runbook: Runbook) -> dict[str, str]:
     """Parameters filled from alert text (labels, annotations, payload) -> their source."""
     return {p.name: p.source for p in runbook.parameters if p.source}
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """What an untrusted parameter's value must look like (warroom.runbooks.inert)."""
+
+    source: str | None = None
+    pattern: str | None = None
+    free_text: bool = False
+
+
+def value_rules(runbook: Runbook) -> dict[str, ValueRule]:
+    """The value rule of every parameter filled from alert text."""
+    return {p.name: ValueRule(p.source, p.pattern, p.free_text)
+            for p in runbook.parameters if p.source}
+
+
+def _rules(untrusted: Collection[str] | Mapping[str, ValueRule]) -> Mapping[str, ValueRule]:
+    return untrusted if isinstance(untrusted, Mapping) else {n: ValueRule() for n in untrusted}
+
+
+def step_parameters(command: str, names: Collection[str]) -> set[str]:
+    """Parameters a shell command uses: as {{name}}/${name}, or from the environment."""
+    return set(references(command, shell=True)) | env_references(command, names)
+
+
+def value_refusals(step_id: str, command: str, values: Mapping[str, str],
+                   untrusted: Collection[str] | Mapping[str, ValueRule]) -> list[str]:
+    """Untrusted values the step uses that are not inert words (or do not match their
+    parameter's own pattern): default deny, whatever shell context they land in."""
+    rules = _rules(untrusted)
+    refused = []
+    for name in sorted(step_parameters(command, values) & set(rules)):
+        rule = rules[name]
+        if rule.free_text or name not in values:
+            continue
+        problem = value_problem(values[name], rule.pattern)
+        if problem:
+            origin = f" (filled from {rule.source})" if rule.source else " (filled from alerts)"
+            refused.append(
+                f"step {step_id!r} uses parameter {name!r}{origin}, whose value is not one "
+                f"inert word: {problem} — refused, so alert text cannot become code. If the "
+                f"value is legitimate, declare what it may contain with `pattern: <regex>` on "
+                f"parameter {name!r} (no shell metacharacters or whitespace), or, only if every "
+                f"use is inside one shell's quotes, `free_text: true`")
+    return refused
+
+
+def withheld(command: str, values: Mapping[str, str],
+             untrusted: Collection[str] | Mapping[str, ValueRule]) -> set[str]:
+    """Untrusted parameters the step does not use whose values are not inert: kept out of
+    the step's environment, so no script it calls can stumble on them."""
+    rules = _rules(untrusted)
+    used = step_parameters(command, values)
+    return {n for n, rule in rules.items() if n in values and n not in used
+            and not rule.free_text and value_problem(values[n], rule.pattern)}
 
 
 @dataclass
@@ -325,9 +385,14 @@ def _classify(cmd: _Command) -> tuple[list[tuple[str, str]], str | None]:
     standard input as code (e.g. `sh`, `ssh host`), if any."""
     found: list[tuple[str, str]] = []
     words = [w for w in cmd.words if not w.redirect]
+    first = next((w for w in words if not re.match(r"[A-Za-z_]\w*=", w.literal())), None)
+    if first is not None and first.refs:
+        found += [(r, "the command name") for r in first.refs]
     for j, word in enumerate(words):
         name = _name(word)
         rest = words[j + 1:]
+        if name in _AWK or name in _SED:
+            return found + _program_refs(name, rest), None
         if name in _SHELLS or _INTERPRETER.match(name):
             flags = ("c",) if name in _SHELLS else ("c", "e", "E")
             for k, arg in enumerate(rest):
@@ -354,15 +419,50 @@ def _classify(cmd: _Command) -> tuple[list[tuple[str, str]], str | None]:
             k = 0
             while k < len(rest) and rest[k].literal().startswith("-"):
                 opt = rest[k].literal()
+                if opt.startswith("-o"):
+                    held = rest[k] if opt != "-o" or k + 1 >= len(rest) else rest[k + 1]
+                    found += [(r, "an ssh -o option") for r in _command_refs([held])]
                 k += 2 if len(opt) == 2 and opt[1] in _SSH_ARG_OPTS else 1
             remote = rest[k + 1:]
-            found = [(r, SSH_ARGUMENT) for r in _command_refs(rest[:k + 1])]
+            found += [(r, SSH_ARGUMENT) for r in _command_refs(rest[:k + 1])]
             if not remote:
                 return found, "ssh"
             return found + [(r, "an ssh remote command") for r in _command_refs(remote)], None
         if name in _SSH_COPY:
             return [(r, SSH_ARGUMENT) for r in _command_refs(rest)], None
     return found, None
+
+
+def _program_refs(name: str, rest: list[_Word]) -> list[tuple[str, str]]:
+    """References in the program text of awk or sed (`awk PROGRAM`, `sed -e SCRIPT`)."""
+    awk = name in _AWK
+    context = "an awk program" if awk else "a sed script"
+    takes_value = ("-v", "-F") if awk else ("-l",)
+    scripts: list[_Word] = []
+    first: _Word | None = None
+    k = 0
+    while k < len(rest):
+        text = rest[k].literal()
+        if text == "--":
+            first = rest[k + 1] if k + 1 < len(rest) else None
+            break
+        if text in ("-f", "--file") or text.startswith("--file="):
+            return [(r, context) for w in scripts for r in _command_refs([w])]
+        if text in ("-e", "--expression") and not awk:
+            if k + 1 < len(rest):
+                scripts.append(rest[k + 1])
+            k += 2
+            continue
+        if text.startswith("-") and len(text) > 1:
+            if (not awk and text.startswith("-e")) or text.startswith("--expression="):
+                scripts.append(rest[k])
+            k += 2 if text in takes_value else 1
+            continue
+        first = rest[k]
+        break
+    if not scripts and first is not None:
+        scripts.append(first)
+    return [(r, context) for r in _command_refs(scripts)]
 
 
 def nested_uses(command: str, declared: Collection[str]) -> list[NestedUse]:
@@ -427,6 +527,11 @@ def explain_use(step_id: str, use: NestedUse, source: str | None = None) -> str:
     elif use.context.startswith("a here-doc read by"):
         fix = (f"quote the delimiter (<<'EOF') and write \"${var}\" in the body, so the shell "
                "reading it expands the value as one word")
+    elif use.context in PROGRAM_CONTEXTS:
+        fix = ("never hand alert text to a program as its script, option or command: keep the "
+               "program text fixed and pass the value as data (awk -v x=\"$WR_P_X\", an "
+               "argument after the script, or a case statement that picks a fixed word)"
+               ).replace("WR_P_X", var)
     elif "ssh" in use.context:
         fix = (f"the environment does not cross ssh: quote the value for the remote shell, "
                f"e.g. ssh host \"cmd $(printf %q \"${var}\")\"")

@@ -100,7 +100,7 @@ def approval_json(req: ApprovalRequest, view: ApprovalView | None = None) -> dic
     """A request; with `view`, also the exact command and target, and whether the caller
     may approve it (and why not)."""
     extra: dict[str, Any] = {} if view is None else {
-        "rendered": view.rendered, "target": view.target,
+        "rendered": view.rendered, "parameters": view.parameters, "target": view.target,
         "render_problem": view.render_problem, "can_approve": view.can_approve,
         "cannot_approve_reason": view.cannot_approve_reason}
     return extra | {"id": req.id, "run_id": req.run_id, "step_id": req.step_id,

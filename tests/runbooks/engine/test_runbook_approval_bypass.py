@@ -20,8 +20,15 @@ from warroom.testing.runtime import Users, make_runtime, make_users
 
 GATED: dict[str, Any] = {
     "id": "gated", "title": "Gated",
-    "parameters": [{"name": "pod", "default": "web-1"}],
+    "parameters": [{"name": "pod", "default": "web-1"}, {"name": "ns", "default": "prod"},
+                   {"name": "token", "secret": True, "default": "s3cret-approved"}],
     "steps": [
+        {"id": "auth", "title": "Call the admin API", "phase": "mitigate",
+         "requires_approval": {"roles": ["commander"], "count": 1},
+         "executor": {"type": "shell", "command": "echo {{token}} | wc -c"}},
+        {"id": "envns", "title": "Delete in a namespace", "phase": "mitigate",
+         "requires_approval": {"roles": ["commander"], "count": 1},
+         "executor": {"type": "shell", "command": 'kubectl -n "$WR_P_NS" delete pod web-1'}},
         {"id": "kill", "title": "Delete a pod", "phase": "mitigate",
          "requires_approval": {"roles": ["commander"], "count": 1},
          "executor": {"type": "shell", "command": "kubectl delete pod {{pod}}"}},
@@ -69,6 +76,12 @@ def _ask(client: TestClient, users: Users, run: str, step: str, who: str = "a") 
 def _approve(client: TestClient, users: Users, req: str, who: str) -> Any:
     return client.post(f"/api/v1/approvals/{req}/approve", headers=users.headers(who),
                        json={"reason": "ok"})
+
+
+def _events(client: TestClient, users: Users, inc: str) -> list[dict[str, Any]]:
+    data = ok(client.get(f"/api/v1/incidents/{inc}/timeline", headers=users.headers("a")))
+    events: list[dict[str, Any]] = data["events"]
+    return events
 
 
 def _status(client: TestClient, users: Users, req: str) -> str:
@@ -204,3 +217,41 @@ def test_the_command_that_runs_is_the_one_that_was_approved(
     assert "approved 'kubectl delete pod web-1'" in swapped.json()["detail"]
     ran = ok(run_step(client, users, run["id"], "kill", who="a"))
     assert ran["rendered"] == "kubectl delete pod web-1"
+
+
+def test_a_secret_swapped_after_approval_is_refused_without_revealing_it(
+        client: TestClient, users: Users) -> None:
+    inc = declare(client, users, who="a")
+    run = start_run(client, users, "gated", inc, who="a")
+    req = _ask(client, users, run["id"], "auth")
+    shown = ok(client.get(f"/api/v1/approvals/{req}", headers=users.headers("boss")))
+    assert shown["rendered"] == "echo '<secret>' | wc -c"
+    assert shown["parameters"]["token"] == "<secret>"
+    assert ok(_approve(client, users, req, "boss"))["status"] == "granted"
+    swapped = client.post(f"/api/v1/runs/{run['id']}/steps/auth/run",
+                          headers=users.headers("a"), json={"params": {"token": "stolen"}})
+    assert swapped.status_code == 409, swapped.text
+    detail = swapped.json()["detail"]
+    assert f"than request {req} approved (secret token changed since)" in detail
+    assert "stolen" not in detail and "s3cret" not in detail
+    assert "s3cret" not in str(_events(client, users, inc))
+    ran = ok(run_step(client, users, run["id"], "auth", who="a"))
+    assert ran["rendered"] == "echo '<secret>' | wc -c"
+
+
+def test_a_value_passed_through_the_environment_is_shown_and_pinned(
+        client: TestClient, users: Users) -> None:
+    inc = declare(client, users, who="a")
+    run = start_run(client, users, "gated", inc, who="a")
+    req = _ask(client, users, run["id"], "envns")
+    shown = ok(client.get(f"/api/v1/approvals/{req}", headers=users.headers("boss")))
+    assert shown["rendered"] == 'kubectl -n "$WR_P_NS" delete pod web-1'
+    assert shown["parameters"] == {"pod": "web-1", "ns": "prod", "token": "<secret>"}
+    [requested] = [e for e in _events(client, users, inc) if e["kind"] == "approval_requested"]
+    assert requested["data"]["parameters"]["ns"] == "prod"
+    assert ok(_approve(client, users, req, "boss"))["status"] == "granted"
+    swapped = client.post(f"/api/v1/runs/{run['id']}/steps/envns/run",
+                          headers=users.headers("a"), json={"params": {"ns": "kube-system"}})
+    assert swapped.status_code == 409, swapped.text
+    assert "(ns changed since)" in swapped.json()["detail"]
+    assert ok(run_step(client, users, run["id"], "envns", who="a"))["state"] == "skipped"

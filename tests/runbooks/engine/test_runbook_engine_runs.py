@@ -115,13 +115,24 @@ def test_shell_step_output_is_captured_as_an_artifact_and_in_the_timeline(
 
 def test_parameter_text_never_becomes_code(client: TestClient, users: Users,
                                            tmp_path: Path) -> None:
+    """A value for an alert-sourced parameter must be one inert word, even when a person
+    typed it at start: otherwise the step is refused before anything runs."""
     marker = tmp_path / "pwned"
     run = start_run(client, users, "web-diag", None, target=f"x; touch {marker} $(id)")
-    step = ok(run_step(client, users, run["id"], "hello"))
-    assert step["state"] == "ok"
+    refused = run_step(client, users, run["id"], "hello")
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert "step 'hello'" in detail and "parameter 'target'" in detail
+    assert "label:instance" in detail and "';' at position 2" in detail
+    assert "pattern: <regex>" in detail and "free_text: true" in detail
     assert not marker.exists()
+    steps = ok(client.get(f"/api/v1/runs/{run['id']}", headers=users.headers("viewer")))
+    assert {s["step_id"]: s["state"] for s in steps["steps"]}["hello"] == "pending"
+    fine = start_run(client, users, "web-diag", None, target="web-1.example.com:9100")
+    step = ok(run_step(client, users, fine["id"], "hello"))
+    assert step["state"] == "ok"
     out = client.get(step["output_url"], headers=users.headers("viewer")).text
-    assert out.startswith(f"hello x; touch {marker} $(id)\n")
+    assert out.startswith("hello web-1.example.com:9100\n")
 
 
 @pytest.mark.parametrize("mode", ["dry-run"])
@@ -129,9 +140,12 @@ def test_dry_run_shows_the_rendered_command_and_runs_nothing(
         client: TestClient, users: Users, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     run = start_run(client, users, "web-diag", None, target=f"$(touch {marker})")
+    refused = run_step(client, users, run["id"], "hello")
+    assert refused.status_code == 422 and "'$' at position 1" in refused.json()["detail"]
+    run = start_run(client, users, "web-diag", None, target="web-1")
     step = ok(run_step(client, users, run["id"], "hello"))
     assert step["state"] == "skipped" and step["mode"] == "dry-run"
-    assert step["rendered"] == f"echo hello '$(touch {marker})'; echo done >&2"
+    assert step["rendered"] == "echo hello web-1; echo done >&2"
     assert "dry-run" in step["detail"]
     assert not marker.exists()
 

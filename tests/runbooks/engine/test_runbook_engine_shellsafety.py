@@ -1,6 +1,7 @@
-"""A hostile alert label through the intake endpoint, with execution enabled: the safe
-environment form runs it as text, and a runbook that would splice it into a nested shell is
-refused with an error naming the step and the parameter."""
+"""A hostile alert label through the intake endpoint, with execution enabled: a step using it
+is refused (not an inert word) and the refusal is on the timeline; a `free_text` parameter in
+the safe environment form runs it as text; a runbook that would splice it into a nested shell
+is refused with an error naming the step and the parameter."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ from warroom.testing.runtime import Users, make_runtime
 intake_helpers = pytest.importorskip("warroom.testing.intake")
 
 PARAMS = [{"name": "instance", "source": "label:instance", "default": "none"}]
+FREE = [{**PARAMS[0], "free_text": True}]
+STRICT: dict[str, Any] = {
+    "id": "strict", "title": "Web is down, default rule", "parameters": PARAMS,
+    "steps": [{"id": "look", "title": "Look", "phase": "diagnose", "auto": True,
+               "executor": {"type": "shell", "command":
+                            "echo first {{ instance }}; sh -c 'echo nested \"$WR_P_INSTANCE\"'"}}],
+}
 SAFE: dict[str, Any] = {
-    "id": "WebDown", "title": "Web is down", "parameters": PARAMS,
+    "id": "WebDown", "title": "Web is down", "parameters": FREE,
     "steps": [{"id": "look", "title": "Look", "phase": "diagnose", "auto": True,
                "executor": {"type": "shell", "command":
                             "echo first {{ instance }}; sh -c 'echo nested \"$WR_P_INSTANCE\"'"}}],
@@ -39,14 +47,15 @@ ORG: dict[str, Any] = {
          "actions": [{"declare": {"severity": "P1", "type": "service_outage",
                                   "title": "Web down"}}]},
         {"name": "look", "when": 'labels.alertname == "WebDown"',
-         "actions": [{"run_step": {"runbook": "WebDown", "step": "look"}}]},
+         "actions": [{"run_step": {"runbook": "WebDown", "step": "look"}},
+                     {"run_step": {"runbook": "strict", "step": "look"}}]},
     ],
 }
 
 
 @pytest.fixture
 def runtime(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Runtime]:
-    config = write_org(tmp_path, [SAFE, UNSAFE], org=ORG, execution="enabled")
+    config = write_org(tmp_path, [SAFE, STRICT, UNSAFE], org=ORG, execution="enabled")
     rt = make_runtime(db_url, tmp_path, clock, config)
     yield rt
     rt.engine.dispose()
@@ -65,8 +74,14 @@ def test_a_hostile_label_stays_text_and_a_nested_splice_is_refused(
     worker = Worker(runtime)
     worker.run_once()
     worker.stop()
-    finished = [e for e in timeline(client, users, inc) if e["kind"] == "runbook_step_finished"]
-    assert [e["data"]["outcome"] for e in finished] == ["ok"]
+    events = timeline(client, users, inc)
+    finished = [e for e in events if e["kind"] == "runbook_step_finished"]
+    assert [(e["data"]["runbook_id"], e["data"]["outcome"]) for e in finished] == [
+        ("WebDown", "ok")]
+    [refusal] = [e for e in events if e["kind"] == "runbook_automation_refused"]
+    assert refusal["data"]["runbook_id"] == "strict"
+    assert ("step 'look' uses parameter 'instance' (filled from label:instance), whose value "
+            "is not one inert word: it contains ';' at position 2") in refusal["data"]["reason"]
     output = client.get(f"/api/v1/artifacts/{finished[0]['data']['output_sha256']}",
                         headers=users.headers("viewer")).text
     assert output == f"first {hostile}\nnested {hostile}\n"

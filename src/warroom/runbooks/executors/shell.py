@@ -3,8 +3,10 @@
 Parameters are rendered with context-aware shell quoting (warroom.runbooks.templating), so
 alert text fills a value and never becomes code; each value is also in the environment as
 `WR_P_<NAME>` for nested shells, and a step that puts an alert-filled parameter where a second
-interpreter would parse it (warroom.runbooks.shellsafety) is refused. The default mode is
-dry-run.
+interpreter would parse it (warroom.runbooks.shellsafety) is refused. Above all, an
+alert-filled value must be one inert word (warroom.runbooks.inert) or the step is refused:
+that, not the recognition of nested contexts, is what keeps alert text from becoming code.
+The default mode is dry-run.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from pathlib import Path
 from warroom.runbooks.executors.result import StepResult, step_result
 from warroom.runbooks.model import ExecutionMode
 from warroom.runbooks.shellsafety import (
+    ValueRule,
     explain_use,
     option_refusals,
     parameter_env,
     unsafe_uses,
+    value_refusals,
+    withheld,
 )
 from warroom.runbooks.templating import RenderError, render_shell
 
@@ -59,14 +64,17 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
 def run_shell(command: str, params: Mapping[str, str], policy: ShellPolicy, *,
               timeout: timedelta | None = None,
               base_env: Mapping[str, str] | None = None,
-              untrusted: Collection[str] = (), step_id: str = "shell") -> StepResult:
+              untrusted: Collection[str] | Mapping[str, ValueRule] = (),
+              step_id: str = "shell") -> StepResult:
     """Render and (when enabled) run one shell step; never raises for a failing command.
 
-    `untrusted` names the parameters filled from alert text: one of them inside a nested
-    shell, eval, ssh or here-doc refuses the step, in every mode."""
+    `untrusted` names the parameters filled from alert text (with their value rules): one of
+    them inside a nested shell, eval, ssh or here-doc, or a value of one that is not an inert
+    word, refuses the step, in every mode."""
     refused = [explain_use(step_id, use) for use in unsafe_uses(command, set(params),
                                                                   untrusted)]
     refused += option_refusals(step_id, command, params, untrusted)
+    refused += value_refusals(step_id, command, params, untrusted)
     if refused:
         return step_result("failed", "", command, detail="refused: " + "; ".join(refused))
     try:
@@ -81,7 +89,8 @@ def run_shell(command: str, params: Mapping[str, str], policy: ShellPolicy, *,
     source = os.environ if base_env is None else base_env
     env = {k: v for k, v in source.items() if k in policy.env_allowlist}
     env.update(policy.extra_env)
-    env.update(parameter_env(params))
+    hidden = withheld(command, params, untrusted)
+    env.update(parameter_env({k: v for k, v in params.items() if k not in hidden}))
     limit = (timeout or policy.timeout).total_seconds()
     started = time.monotonic()
     try:
