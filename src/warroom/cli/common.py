@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from warroom.config.loader import ConfigError
 from warroom.domain.errors import DomainError
@@ -22,7 +23,9 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # Never wrapped (a file path must stay one piece to be pasted), never read as markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True,
+              soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -157,13 +157,19 @@ def acknowledge(request: Request, ref: str, svc: Svc, who: FormUser) -> Response
 
 @router.post("/incidents/{ref}/assign-me")
 def assign_me(request: Request, ref: str, svc: Svc, who: FormUser) -> Response:
-    """Row action: take the commander role if nobody holds it, else join as responder."""
+    """Row action: take the commander role if nobody holds it and the user may hold it (it
+    carries approval rights: the commander user role or above), else join as responder."""
     state = svc.incidents.get(who, ref)
-    command: dom.Command = dom.AssignRole("commander", who.name) \
-        if "commander" not in state.role_map() else dom.AddResponder(who.name)
+    back = _back_to(request, f"/incidents/{state.human_id}")
+    if "commander" not in state.role_map() and who.at_least("commander"):
+        command: dom.Command = dom.AssignRole("commander", who.name)
+    elif who.name in state.responders:
+        return done(back, "assigned")  # already on it
+    else:
+        command = dom.AddResponder(who.name)
     response = _act(request, svc, who, ref, command, _back_to(request, ""))
     if response.status_code == 303:
-        return done(_back_to(request, f"/incidents/{state.human_id}"), "assigned")
+        return done(back, "assigned")
     return response
 
 
