@@ -155,6 +155,29 @@ def test_expired_silence_lists_as_expired(http: TestClient, team: Users) -> None
     assert bad.status_code == 422 and "regular expression" in bad.text
 
 
+@pytest.mark.parametrize("matchers", [['a=""'], ['alertname=~".*"'], ['a=""', 'b=~".*"'],
+                                      ['a!="x"']])
+def test_a_silence_that_matches_everything_is_refused_on_both_apis(
+        http: TestClient, rt: Runtime, team: Users, matchers: list[str]) -> None:
+    bad = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": matchers, "comment": "oops"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"].startswith("matchers: ")
+    assert "at least one matcher must not match the empty string" in bad.text
+    key = keys(rt)["prom"]
+    am = [{"name": m.split("=")[0].rstrip("!"), "value": m.split('"')[1] if '"' in m else "x",
+           "isRegex": "=~" in m, "isEqual": "!=" not in m} for m in matchers]
+    v2 = http.post("/api/v2/silences", headers={"Authorization": f"Bearer {key}"}, json={
+        "matchers": am, "startsAt": "2026-01-05T09:00:00Z", "endsAt": "2026-01-05T10:00:00Z",
+        "createdBy": "amtool", "comment": "oops"})
+    assert v2.status_code in (400, 422), v2.text
+    assert "at least one matcher must not match the empty string" in v2.text
+    assert http.get("/api/v1/silences", headers=team.headers("viewer")).json()["items"] == []
+    fine = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": [*matchers, 'alertname="DiskFull"'], "comment": "ok"})
+    assert fine.status_code == 201, fine.text
+
+
 def test_maintenance_window_silences_its_service(http: TestClient, rt: Runtime, team: Users,
                                                  clock: FakeClock) -> None:
     clock.set(clock.now().replace(hour=10, minute=30))
