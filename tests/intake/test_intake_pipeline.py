@@ -139,6 +139,34 @@ def test_silenced_alert_is_stored_but_declares_nothing_until_the_silence_ends(
     assert len(open_incidents(http, team)) == 1
 
 
+@pytest.mark.parametrize("ends", ["expires", "expired by hand"])
+def test_an_alert_stored_while_silenced_declares_when_re_sent_after_the_silence(
+        http: TestClient, rt: Runtime, team: Users, clock: FakeClock, ends: str) -> None:
+    created = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": ['alertname="DiskFull"'], "duration": "1h", "comment": "resizing"})
+    assert created.status_code == 201, created.text
+    disk = {"dedup_key": "d1", "summary": "disk", "labels": {"alertname": "DiskFull"}}
+    send(http, rt, disk)
+    send(http, rt, disk)  # a repeat while silenced stays silenced
+    [alert] = stored_alerts(rt)
+    assert alert.silenced_by == f"silence:{created.json()['id']}" and alert.count == 2
+    assert open_incidents(http, team) == []
+    if ends == "expires":
+        clock.advance(timedelta(hours=1))
+    else:
+        done = http.post(f"/api/v1/silences/{created.json()['id']}/expire",
+                         headers=team.headers("responder"))
+        assert done.status_code == 200, done.text
+    send(http, rt, disk)  # the same alert, still firing: now it declares
+    assert len(open_incidents(http, team)) == 1
+    [alert] = stored_alerts(rt)
+    assert alert.silenced_by is None and alert.count == 3
+    assert alert.incident_id is not None
+    send(http, rt, disk)  # and further repeats only count
+    assert len(open_incidents(http, team)) == 1
+    assert stored_alerts(rt)[0].count == 4
+
+
 def test_expired_silence_lists_as_expired(http: TestClient, team: Users) -> None:
     sid = http.post("/api/v1/silences", headers=team.headers("responder"), json={
         "matchers": ['job=~"db-.*"'], "duration": "2h", "comment": "x"}).json()["id"]

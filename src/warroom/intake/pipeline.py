@@ -190,6 +190,16 @@ class Pipeline:
 
     # ------------------------------------------------------------ firing
 
+    def still_silenced(self, conn: sa.Connection, batch: Batch, ref: str) -> bool:
+        """Whether the silence or maintenance window an alert was stored under (`ref`, as in
+        `silenced_by`) still applies now; an expired or deleted one does not."""
+        kind, _, ident = ref.partition(":")
+        if kind == "maintenance":
+            return any(w.id == ident and w.active_at(batch.now) for w in self.plan.windows)
+        if batch.silences is None:
+            batch.silences = active_silences(conn, batch.now)
+        return any(s.id == ident and s.active_at(batch.now) for s in batch.silences)
+
     def on_firing(self, conn: sa.Connection, batch: Batch, signal: Signal,
                   default_service: str | None) -> Decision:
         primary, service, key = group_of(self.plan.routing, signal, default_service)
