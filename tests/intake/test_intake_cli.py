@@ -52,6 +52,11 @@ def test_cli_creates_an_integration_silences_and_lists_alerts(
     assert json.loads(run(env, tmp_path, "silence", "list", "--json")) == []
     bad = cli(["integration", "create", "x", "--kind", "nagios"], env, tmp_path)
     assert bad.returncode != 0 and "alertmanager" in bad.stderr
+    everything = cli(["silence", "create", "-m", 'alertname=~".*"', "-d", "1h", "-c", "oops"],
+                     env, tmp_path)
+    assert everything.returncode != 0, everything.stdout
+    said = " ".join(everything.stderr.split())  # the terminal wraps long messages
+    assert "matchers:" in said and "must not match the empty string" in said, said
 
 
 ALWAYS_FIRING = """

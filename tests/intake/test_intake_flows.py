@@ -119,6 +119,30 @@ def test_rules_explain_names_the_rule_and_map(rig: PagingRig) -> None:
 # ------------------------------------------------------------------ 2. raising
 
 
+@pytest.mark.parametrize("hint", ["P1", "p1"])
+def test_a_severity_hint_naming_a_scheme_key_is_that_severity_and_pages(
+        rig: PagingRig, hint: str) -> None:
+    # The generic webhook's top-level `severity` (docs/intake.md: `critical`, `warning`, … or
+    # `P1`), on a route without a severity_map: it used to fall through to P3 and page nobody.
+    send(rig, {"dedup_key": "batch-late", "summary": "batch late", "severity": hint,
+               "labels": {"alertname": "BatchLate", "job": "batch"}})
+    [incident] = incidents(rig)
+    assert incident["severity"] == "P1"
+    [attached] = rig.events(incident["human_id"], "alert_attached")
+    assert attached["data"]["severity_reason"].startswith("P1 from the label default")
+    rig.run()
+    assert [p["kind"] for p in rig.pages_for("alice")] == ["page"]
+    explained = rig.post("/api/v1/rules/explain", {
+        "labels": {"alertname": "BatchLate", "job": "batch", "severity": hint},
+        "summary": "batch late"}, who="viewer").json()
+    assert (explained["severity"], explained["source"]) == ("P1", "label default")
+    assert explained["route_severity"] == "P1"
+    words = rig.post("/api/v1/rules/explain", {
+        "labels": {"alertname": "BatchLate", "job": "batch", "severity": "High"},
+        "summary": "batch late"}, who="viewer").json()
+    assert (words["severity"], words["source"]) == ("P1", "label default")
+
+
 def test_worse_alert_joining_raises_severity_and_pages_under_the_new_policy(
         rig: PagingRig) -> None:
     send(rig, alert("Slow", "info"))

@@ -139,6 +139,34 @@ def test_silenced_alert_is_stored_but_declares_nothing_until_the_silence_ends(
     assert len(open_incidents(http, team)) == 1
 
 
+@pytest.mark.parametrize("ends", ["expires", "expired by hand"])
+def test_an_alert_stored_while_silenced_declares_when_re_sent_after_the_silence(
+        http: TestClient, rt: Runtime, team: Users, clock: FakeClock, ends: str) -> None:
+    created = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": ['alertname="DiskFull"'], "duration": "1h", "comment": "resizing"})
+    assert created.status_code == 201, created.text
+    disk = {"dedup_key": "d1", "summary": "disk", "labels": {"alertname": "DiskFull"}}
+    send(http, rt, disk)
+    send(http, rt, disk)  # a repeat while silenced stays silenced
+    [alert] = stored_alerts(rt)
+    assert alert.silenced_by == f"silence:{created.json()['id']}" and alert.count == 2
+    assert open_incidents(http, team) == []
+    if ends == "expires":
+        clock.advance(timedelta(hours=1))
+    else:
+        done = http.post(f"/api/v1/silences/{created.json()['id']}/expire",
+                         headers=team.headers("responder"))
+        assert done.status_code == 200, done.text
+    send(http, rt, disk)  # the same alert, still firing: now it declares
+    assert len(open_incidents(http, team)) == 1
+    [alert] = stored_alerts(rt)
+    assert alert.silenced_by is None and alert.count == 3
+    assert alert.incident_id is not None
+    send(http, rt, disk)  # and further repeats only count
+    assert len(open_incidents(http, team)) == 1
+    assert stored_alerts(rt)[0].count == 4
+
+
 def test_expired_silence_lists_as_expired(http: TestClient, team: Users) -> None:
     sid = http.post("/api/v1/silences", headers=team.headers("responder"), json={
         "matchers": ['job=~"db-.*"'], "duration": "2h", "comment": "x"}).json()["id"]
@@ -153,6 +181,29 @@ def test_expired_silence_lists_as_expired(http: TestClient, team: Users) -> None
     bad = http.post("/api/v1/silences", headers=team.headers("responder"), json={
         "matchers": ['a=~"("'], "comment": "x"})
     assert bad.status_code == 422 and "regular expression" in bad.text
+
+
+@pytest.mark.parametrize("matchers", [['a=""'], ['alertname=~".*"'], ['a=""', 'b=~".*"'],
+                                      ['a!="x"']])
+def test_a_silence_that_matches_everything_is_refused_on_both_apis(
+        http: TestClient, rt: Runtime, team: Users, matchers: list[str]) -> None:
+    bad = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": matchers, "comment": "oops"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["detail"].startswith("matchers: ")
+    assert "at least one matcher must not match the empty string" in bad.text
+    key = keys(rt)["prom"]
+    am = [{"name": m.split("=")[0].rstrip("!"), "value": m.split('"')[1] if '"' in m else "x",
+           "isRegex": "=~" in m, "isEqual": "!=" not in m} for m in matchers]
+    v2 = http.post("/api/v2/silences", headers={"Authorization": f"Bearer {key}"}, json={
+        "matchers": am, "startsAt": "2026-01-05T09:00:00Z", "endsAt": "2026-01-05T10:00:00Z",
+        "createdBy": "amtool", "comment": "oops"})
+    assert v2.status_code in (400, 422), v2.text
+    assert "at least one matcher must not match the empty string" in v2.text
+    assert http.get("/api/v1/silences", headers=team.headers("viewer")).json()["items"] == []
+    fine = http.post("/api/v1/silences", headers=team.headers("responder"), json={
+        "matchers": [*matchers, 'alertname="DiskFull"'], "comment": "ok"})
+    assert fine.status_code == 201, fine.text
 
 
 def test_maintenance_window_silences_its_service(http: TestClient, rt: Runtime, team: Users,

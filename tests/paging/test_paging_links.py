@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from warroom.clock import FakeClock
-from warroom.testing.paging import PagingRig, paging_rig
+from warroom.testing.paging import ALERTMANAGER_KEY, PagingRig, alertmanager_payload, paging_rig
 
 
 @pytest.fixture
@@ -144,3 +144,72 @@ def test_a_slack_page_carries_both_links_and_a_team_channel_gets_no_ack_link(
         assert rig.client.post(_path(ack, rig)).status_code == 200
         [acked] = rig.events(ref, "acknowledged")
         assert acked["actor"] == "alice"
+
+
+def _auto_monitoring(rig: PagingRig) -> str:
+    """An Alertmanager alert declares a P0; its resolve moves the incident to `monitoring`
+    on warroom's own (a system transition: paging goes on, nobody acknowledged)."""
+    intake = f"/api/v1/intake/alertmanager/{ALERTMANAGER_KEY}"
+    assert rig.client.post(intake, json=alertmanager_payload()).status_code < 300
+    [incident] = rig.get("/api/v1/incidents").json()["items"]
+    ref: str = incident["human_id"]
+    rig.run()
+    resolved = alertmanager_payload()
+    resolved["status"] = "resolved"
+    alerts: Any = resolved["alerts"]
+    alerts[0].update(status="resolved", endsAt="2026-01-05T09:01:00Z")
+    assert rig.client.post(intake, json=resolved).status_code < 300
+    rig.run()
+    state = rig.get(f"/api/v1/incidents/{ref}").json()
+    assert state["status"] == "monitoring", state
+    [moved] = rig.events(ref, "status_changed")
+    assert moved["data"].get("system") is True
+    return ref
+
+
+def test_an_incident_moved_to_monitoring_by_warroom_can_still_be_acknowledged(
+        rig: PagingRig) -> None:
+    ref = _auto_monitoring(rig)
+    acked = rig.post(f"/api/v1/incidents/{ref}/acknowledge")
+    assert acked.status_code == 200, acked.text
+    state = rig.get(f"/api/v1/incidents/{ref}").json()
+    assert state["status"] == "monitoring"  # the status is kept; the milestone is set
+    assert state["milestones"]["acknowledged"] is not None, state
+    rig.clock.advance(timedelta(minutes=30))
+    rig.run()
+    assert rig.pages_for("bob") == []  # escalation stopped
+    again = rig.post(f"/api/v1/incidents/{ref}/acknowledge")
+    assert again.status_code == 409  # once acknowledged, there is nothing left to ack
+
+
+def test_an_ack_link_acknowledges_an_auto_monitoring_incident_and_a_refusal_keeps_it(
+        rig: PagingRig) -> None:
+    ref = _auto_monitoring(rig)
+    [page] = rig.pages_for("alice")
+    ack = _path(_links(page)["Acknowledge"], rig)
+    shown = rig.client.get(ack)
+    assert shown.status_code == 200 and "<form method=\"post\">" in shown.text, shown.text
+    # Someone else acknowledges first: the link's POST is refused (a real problem+json) and
+    # the link is not spent.
+    assert rig.post(f"/api/v1/incidents/{ref}/acknowledge", who="commander").status_code == 200
+    refused = rig.client.post(ack, headers={"Accept": "application/json"})
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
+    assert body["status"] == 409 and body["incident_status"] == "monitoring", body
+    assert rig.client.get(ack, headers={"Accept": "application/json"}).json()["used"] is False
+
+
+def test_an_ack_link_posted_on_an_auto_monitoring_incident_stops_paging(
+        rig: PagingRig) -> None:
+    ref = _auto_monitoring(rig)
+    [page] = rig.pages_for("alice")
+    done = rig.client.post(_path(_links(page)["Acknowledge"], rig),
+                           headers={"Accept": "application/json"})
+    assert done.status_code == 200, done.text
+    [acked] = rig.events(ref, "acknowledged")
+    assert acked["actor"] == "alice"
+    assert rig.get(f"/api/v1/incidents/{ref}").json()["status"] == "monitoring"
+    rig.clock.advance(timedelta(minutes=30))
+    rig.run()
+    assert rig.pages_for("bob") == []

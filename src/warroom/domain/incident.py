@@ -226,6 +226,15 @@ def _no_nul(command: Command) -> None:
             raise InvalidCommand(f"{item.name} contains a NUL character (\\x00); remove it")
 
 
+def can_acknowledge(state: IncidentState) -> bool:
+    """Whether someone may acknowledge: the incident is triggered, or nobody acknowledged it
+    yet and it is still open (an automatic move, e.g. to `monitoring`, sets no milestone and
+    does not stop paging, so a person must still be able to)."""
+    if state.status == "triggered":
+        return True
+    return state.acknowledged_at is None and state.status in ACTIVE_STATUSES
+
+
 def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
            now: datetime) -> list[Draft]:
     """Validate a command against the current state and return the events it produces."""
@@ -239,9 +248,11 @@ def decide(state: IncidentState | None, command: Command, vocab: Vocabulary,
     status = state.status
     match command:
         case Acknowledge():
-            if status != "triggered":
+            if not can_acknowledge(state):
                 raise InvalidTransition("acknowledge", status, allowed_next(status))
-            return [Draft("acknowledged")]
+            # Acknowledging an incident warroom itself moved on (e.g. to `monitoring` when
+            # its alerts resolved) records the milestone and keeps the status.
+            return [Draft("acknowledged", {} if status == "triggered" else {"status": status})]
         case SetStatus(status=target, note=note, system=system):
             _check("status", target, STATUSES)
             if target not in allowed_next(status):
@@ -411,7 +422,9 @@ def _to_status(state: IncidentState, target: str, at: datetime,
 
 @reducer("acknowledged")
 def _acknowledged(state: IncidentState, event: Event) -> IncidentState:
-    acked = _to_status(state, "acknowledged", event.at)
+    # On an incident warroom moved on by itself, only the milestone is set (not mitigated).
+    acked = _to_status(state, "acknowledged", event.at) if state.status == "triggered" \
+        else replace(state, acknowledged_at=event.at)
     # An integration (PagerDuty `acknowledge`) acknowledges, but is nobody's participant.
     return acked if event.actor.startswith("integration:") else \
         _with_participant(acked, event.actor)

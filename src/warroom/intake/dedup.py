@@ -40,6 +40,7 @@ class _Open:
     incident_id: str | None
     service: str | None
     row: dict[str, Any] | None = None  # the pending insert, for alerts new in this batch
+    silenced_by: str | None = None  # stored alerts only: the silence it arrived under
 
 
 @dataclass
@@ -48,6 +49,8 @@ class _Writes:
     repeats: dict[int, list[Any]] = field(default_factory=dict)  # id -> [n, last_seen, ends]
     resolves: dict[int, datetime] = field(default_factory=dict)
     acks: set[int] = field(default_factory=set)
+    # id -> new incident_id, service, silenced_by: a silenced alert re-sent after its silence
+    rerouted: dict[int, dict[str, Any]] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)  # incidents that lost a firing alert
 
 
@@ -65,11 +68,13 @@ def _open_alerts(conn: sa.Connection, pairs: set[tuple[str, str]]) -> dict[tuple
             chunk = keys[start:start + _CHUNK]
             # Matches the partial unique index uq_alerts_open exactly.
             rows = conn.exec_driver_sql(
-                "SELECT id, dedup_key, incident_id, service FROM alerts WHERE integration = "
-                f"{mark} AND status = 'firing' AND dedup_key IN ({', '.join([mark] * len(chunk))})",
+                "SELECT id, dedup_key, incident_id, service, silenced_by FROM alerts WHERE "
+                f"integration = {mark} AND status = 'firing' AND dedup_key IN "
+                f"({', '.join([mark] * len(chunk))})",
                 (integration, *chunk)).fetchall()
-            for alert_id, key, incident_id, service in rows:
-                found[(integration, key)] = _Open(alert_id, incident_id, service)
+            for alert_id, key, incident_id, service, silenced_by in rows:
+                found[(integration, key)] = _Open(alert_id, incident_id, service,
+                                                  silenced_by=silenced_by)
     return found
 
 
@@ -82,8 +87,12 @@ def apply(conn: sa.Connection, pipeline: Pipeline, submissions: Sequence[Submiss
         if sub.heartbeat:
             pairs.add((sub.integration.name, _heartbeat_key(sub.integration)))
     current = _open_alerts(conn, pairs) if pairs else {}
+    # New alerts, and stored silenced ones that may now declare or join: both take the
+    # grouping locks.
     fresh = [(s, sub.integration.service) for sub in submissions for s in sub.signals
-             if s.status == "firing" and (s.integration, s.dedup_key) not in current]
+             if s.status == "firing" and ((s.integration, s.dedup_key) not in current
+                                          or _was_silenced(current[(s.integration,
+                                                                    s.dedup_key)]))]
     if fresh and grouplock.lock_new_alerts(conn, pipeline.plan.routing, fresh):
         # Another instance may have stored some of them while we waited: those are repeats.
         current.update(_open_alerts(conn, {(s.integration, s.dedup_key) for s, _ in fresh}))
@@ -138,6 +147,9 @@ def _one(conn: sa.Connection, pipeline: Pipeline, batch: Batch, integration: Int
                 entry = writes.repeats.setdefault(found.id, [0, now, None])
                 entry[0] += 1
                 entry[2] = signal.ends_at
+                if _was_silenced(found) and found.silenced_by is not None and \
+                        not pipeline.still_silenced(conn, batch, found.silenced_by):
+                    _reroute(conn, pipeline, batch, integration, signal, found, writes)
             return
         decision = pipeline.on_firing(conn, batch, signal, integration.service)
         row = _new_row(signal, now, decision.service, decision.incident_id,
@@ -166,6 +178,23 @@ def _one(conn: sa.Connection, pipeline: Pipeline, batch: Batch, integration: Int
     if found.incident_id:
         pipeline.on_resolved(conn, batch, signal, found.incident_id, found.service)
         writes.touched.add(found.incident_id)
+
+
+def _was_silenced(found: _Open) -> bool:
+    return found.id is not None and found.incident_id is None and bool(found.silenced_by)
+
+
+def _reroute(conn: sa.Connection, pipeline: Pipeline, batch: Batch, integration: Integration,
+             signal: Signal, found: _Open, writes: _Writes) -> None:
+    """A stored alert, silenced when it arrived, fires again after its silence ended (expired
+    or deleted): it goes through the pipeline as if new (route, rules, declare or join)."""
+    assert found.id is not None
+    decision = pipeline.on_firing(conn, batch, signal, integration.service)
+    found.incident_id, found.service = decision.incident_id, decision.service
+    found.silenced_by = decision.silenced_by
+    writes.rerouted[found.id] = {"incident_id": decision.incident_id,
+                                 "service": decision.service,
+                                 "silenced_by": decision.silenced_by}
 
 
 def _new_row(signal: Signal, now: datetime, service: str | None, incident_id: str | None,
@@ -224,6 +253,13 @@ def _flush(conn: sa.Connection, writes: _Writes, now: datetime) -> None:
             chunk = ids[start:start + _CHUNK]
             conn.exec_driver_sql(f"UPDATE alerts SET {sets} WHERE id IN "
                                  f"({', '.join([mark] * len(chunk))})", (*params, *chunk))
+    if writes.rerouted:
+        conn.execute(
+            sa.update(alerts).where(alerts.c.id == sa.bindparam("b_id")).values(
+                incident_id=sa.bindparam("b_incident"), service=sa.bindparam("b_service"),
+                silenced_by=sa.bindparam("b_silenced")),
+            [{"b_id": alert_id, "b_incident": v["incident_id"], "b_service": v["service"],
+              "b_silenced": v["silenced_by"]} for alert_id, v in writes.rerouted.items()])
     if writes.resolves:
         conn.execute(
             sa.update(alerts).where(alerts.c.id == sa.bindparam("b_id")).values(

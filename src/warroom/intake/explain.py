@@ -14,7 +14,7 @@ from warroom.intake.pipeline import Plan
 from warroom.intake.signal import Signal
 from warroom.routing.routes import route
 from warroom.routing.rules import signal_context, signal_values
-from warroom.routing.triage import decide_severity
+from warroom.routing.triage import decide_severity, on_scheme
 
 
 class ExplainRequest(BaseModel):
@@ -36,7 +36,7 @@ def explain(plan: Plan, request: ExplainRequest) -> dict[str, Any]:
     signal = Signal("explain", "explain", "explain", "firing",
                     request.summary or request.labels.get("alertname", ""),
                     request.severity, dict(request.labels), dict(request.annotations), raw=raw)
-    primary = route(signal, plan.routing, request.service)[0]
+    primary = on_scheme(route(signal, plan.routing, request.service)[0], plan.severities)
     service = primary.service or signal.labels.get("service") or None
     context = signal_context(signal, service, primary.severity)
     matched: list[str] = []

@@ -30,7 +30,7 @@ from warroom.routing.rules import (
     signal_context,
 )
 from warroom.routing.silences import MaintenanceWindow, Silence, SilenceMatch, is_silenced
-from warroom.routing.triage import SeverityDecision, decide_severity, more_severe
+from warroom.routing.triage import SeverityDecision, decide_severity, more_severe, on_scheme
 from warroom.services.incidents import CommandResult, IncidentService
 from warroom.services.principal import SYSTEM
 from warroom.store import incidents as incident_store
@@ -190,9 +190,20 @@ class Pipeline:
 
     # ------------------------------------------------------------ firing
 
+    def still_silenced(self, conn: sa.Connection, batch: Batch, ref: str) -> bool:
+        """Whether the silence or maintenance window an alert was stored under (`ref`, as in
+        `silenced_by`) still applies now; an expired or deleted one does not."""
+        kind, _, ident = ref.partition(":")
+        if kind == "maintenance":
+            return any(w.id == ident and w.active_at(batch.now) for w in self.plan.windows)
+        if batch.silences is None:
+            batch.silences = active_silences(conn, batch.now)
+        return any(s.id == ident and s.active_at(batch.now) for s in batch.silences)
+
     def on_firing(self, conn: sa.Connection, batch: Batch, signal: Signal,
                   default_service: str | None) -> Decision:
         primary, service, key = group_of(self.plan.routing, signal, default_service)
+        primary = on_scheme(primary, self.plan.severities)
         if batch.silences is None:
             batch.silences = active_silences(conn, batch.now)
         silenced = is_silenced(signal.labels, service, batch.now, batch.silences,

@@ -108,3 +108,8 @@ def mark_used(conn: sa.Connection, claim: AckClaim, now: datetime) -> None:
                 used_at=now))
     except sa.exc.IntegrityError:
         raise AckLinkError(410, "this acknowledge link was already used") from None
+
+
+def unmark_used(conn: sa.Connection, claim: AckClaim) -> None:
+    """Give the link back: the acknowledge it was spent on was refused."""
+    conn.execute(sa.delete(ack_link_uses).where(ack_link_uses.c.nonce == claim.nonce))

@@ -92,13 +92,15 @@ class RouteMatch:
     severity: str | None
     # Where `severity` came from: "severity_map", "label default", "default_severity" or "".
     severity_source: str = ""
+    # The alert's severity label (or the payload's hint), as sent: it may name a scheme key.
+    severity_hint: str | None = None
 
 
 def route_severity(signal: Signal, config: RouteConfig) -> tuple[str | None, str]:
     """The severity the route gives the signal and where it came from: the route's
     `severity_map`, then the built-in label map ("label default"), then the route's
     `default_severity`; (None, "") when none applies."""
-    hint = signal.labels.get(config.severity_label) or signal.severity_hint
+    hint = severity_hint(signal, config)
     if hint:
         key = hint.lower()
         for mapping, source in ((config.severity_map, "severity_map"),
@@ -110,6 +112,11 @@ def route_severity(signal: Signal, config: RouteConfig) -> tuple[str | None, str
     if config.default_severity:
         return config.default_severity, "default_severity"
     return None, ""
+
+
+def severity_hint(signal: Signal, config: RouteConfig) -> str | None:
+    """The severity the alert itself claims: its severity label, else the payload's hint."""
+    return signal.labels.get(config.severity_label) or signal.severity_hint
 
 
 def severity_for(signal: Signal, config: RouteConfig) -> str | None:
@@ -129,6 +136,7 @@ def _match(signal: Signal, config: RouteConfig, index: int,
         group_window=config.group_window,
         severity=severity,
         severity_source=source,
+        severity_hint=severity_hint(signal, config),
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from warroom.domain.alerts import Matcher, matches_all
 from warroom.routing.routes import MatcherField
@@ -78,6 +78,16 @@ def is_silenced(labels: Mapping[str, str], service: str | None, now: datetime,
     return None
 
 
+def require_selective(matchers: Sequence[Matcher]) -> None:
+    """Alertmanager's rule: a silence whose every matcher matches the empty string (`a=""`,
+    `a=~".*"`) would silence every alert; ValueError unless one matcher needs a value."""
+    if matchers and all(m.matches({}) for m in matchers):
+        shown = ", ".join(str(m) for m in matchers)
+        raise ValueError(f"at least one matcher must not match the empty string (every alert "
+                         f"would be silenced by {shown}); name a label value, e.g. "
+                         'alertname="DiskFull"')
+
+
 class SilenceSpec(BaseModel):
     """A silence as the API and CLI accept it; `to_silence` gives the matching value."""
 
@@ -88,6 +98,12 @@ class SilenceSpec(BaseModel):
     ends_at: datetime
     created_by: str = Field(min_length=1)
     comment: str = Field(min_length=1)
+
+    @field_validator("matchers")
+    @classmethod
+    def _not_everything(cls, matchers: list[Matcher]) -> list[Matcher]:
+        require_selective(matchers)
+        return matchers
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> SilenceSpec:

@@ -2,7 +2,8 @@
 
 1. an explicit rule severity (`declare: {severity: ...}`, else `set_severity`);
 2. the route's `severity_map` (the alert's severity label looked up);
-3. the label-derived default (the built-in map: critical -> P1, warning -> P3, ...);
+3. the label-derived default: a hint naming a scheme key (`P1`, `p0`: case-insensitive) is that
+   severity, else the built-in map (critical -> P1, warning -> P3, ...);
 4. the route's `default_severity`;
 5. the scheme's default: its lowest severity.
 """
@@ -10,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from warroom.routing.routes import RouteMatch
 from warroom.routing.rules import RuleAction
@@ -43,9 +44,29 @@ def decide_severity(actions: Sequence[RuleAction], match: RouteMatch,
             if action.kind == kind and action.severity is not None and \
                     action.severity in severities:
                 return SeverityDecision(action.severity, "rule", match.route, action.rule)
+    match = on_scheme(match, severities)
     if match.severity in severities and match.severity is not None:
         return SeverityDecision(match.severity, match.severity_source, match.route)
     return SeverityDecision(severities[-1], "scheme default", match.route)
+
+
+def scheme_key(hint: str | None, severities: Sequence[str]) -> str | None:
+    """The scheme key a severity hint names (`P1`, `p1`, ` P1 `), if it names one."""
+    if not hint:
+        return None
+    wanted = hint.strip().casefold()
+    return next((key for key in severities if key.casefold() == wanted), None)
+
+
+def on_scheme(match: RouteMatch, severities: Sequence[str]) -> RouteMatch:
+    """The route's match with step 3 made exact: unless the route's `severity_map` mapped the
+    hint, a hint naming a scheme key is that severity (what rules see as `severity` too)."""
+    if match.severity_source == "severity_map":
+        return match
+    named = scheme_key(match.severity_hint, severities)
+    if named is None:
+        return match
+    return replace(match, severity=named, severity_source="label default")
 
 
 def more_severe(candidate: str, current: str, severities: Sequence[str]) -> bool:

@@ -274,6 +274,8 @@ def _status_target(event: Event) -> str | None:
         return "investigating"
     if event.kind in ("resolved", "closed"):
         return "resolved"
+    if event.kind == "acknowledged" and event.data.get("status"):
+        return STATUSPAGE_STATUS.get(str(event.data["status"]))  # status kept (monitoring)
     if event.kind in ("reopened", "acknowledged", "reactivated"):
         return "investigating"
     if event.kind == "status_changed":

@@ -45,8 +45,12 @@ def _answer(request: Request, status: int, title: str, detail: str,
             extra: dict[str, Any] | None = None, body_html: str | None = None) -> Response:
     if _wants_json(request):
         if status >= 400:
+            # problem+json: `status` is the HTTP status; the incident's is `incident_status`.
+            facts = dict(extra or {})
+            if "status" in facts:
+                facts["incident_status"] = facts.pop("status")
             return JSONResponse({"type": "about:blank", "title": title, "status": status,
-                                 "detail": detail, **(extra or {})}, status_code=status,
+                                 "detail": detail, **facts}, status_code=status,
                                 media_type="application/problem+json")
         return JSONResponse({"detail": detail, **(extra or {})}, status_code=status)
     return _page(title, body_html or f"<p>{html.escape(detail)}</p>", status)
@@ -100,7 +104,7 @@ def confirm(token: str, request: Request, svc: Svc) -> Response:
     summary = (f"<p><strong>[{html.escape(state.severity)}] {html.escape(state.human_id)}"
                f"</strong>: {html.escape(state.title)}</p><p>Status: "
                f"{html.escape(state.status)}</p>")
-    if state.status != "triggered":
+    if not dom.can_acknowledge(state):
         return _answer(request, 200, f"{state.human_id} is {state.status}",
                        f"{state.human_id} is already {state.status}; nothing to acknowledge",
                        facts, summary)
@@ -112,6 +116,12 @@ def confirm(token: str, request: Request, svc: Svc) -> Response:
                    facts, form)
 
 
+def _nothing_to_acknowledge(request: Request, state: dom.IncidentState) -> Response:
+    return _answer(request, 409, f"{state.human_id} is {state.status}",
+                   f"{state.human_id} is already {state.status}; nothing to acknowledge",
+                   {"incident": state.human_id, "status": state.status})
+
+
 @router.post("/ack/{token}", include_in_schema=False)
 def acknowledge(token: str, request: Request, svc: Svc) -> Response:
     now = svc.runtime.clock.now()
@@ -119,6 +129,12 @@ def acknowledge(token: str, request: Request, svc: Svc) -> Response:
         claim = _claim(svc, token)
         state = _incident(svc, claim)
         person = _paged_person(svc, claim.user)
+        if not dom.can_acknowledge(state):
+            # Refused before the link is spent: it still works if the incident is paged again.
+            with db.read(svc.runtime.engine) as conn:
+                if ack_links.used(conn, claim):
+                    raise ack_links.AckLinkError(410, "this acknowledge link was already used")
+            return _nothing_to_acknowledge(request, state)
         with svc.runtime.engine.begin() as conn:
             ack_links.mark_used(conn, claim, now)
     except ack_links.AckLinkError as exc:
@@ -127,11 +143,13 @@ def acknowledge(token: str, request: Request, svc: Svc) -> Response:
     try:
         result = svc.incidents.execute(person, claim.incident_id, dom.Acknowledge())
     except InvalidTransition:
-        current = _incident(svc, claim)
-        return _answer(request, 409, f"{current.human_id} is {current.status}",
-                       f"{current.human_id} is already {current.status}; nothing to "
-                       "acknowledge", facts | {"status": current.status})
+        # Someone acknowledged in between: the refused POST does not spend the link.
+        with svc.runtime.engine.begin() as conn:
+            ack_links.unmark_used(conn, claim)
+        return _nothing_to_acknowledge(request, _incident(svc, claim))
     except (NotFound, PermissionDenied) as exc:
+        with svc.runtime.engine.begin() as conn:
+            ack_links.unmark_used(conn, claim)
         return _answer(request, 403, "Cannot acknowledge", str(exc), facts)
     link = f"/incidents/{html.escape(state.human_id)}"
     return _answer(request, 200, f"Acknowledged {state.human_id}",
