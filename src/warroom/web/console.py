@@ -36,7 +36,8 @@ ROUTERS = (session.router, dashboard.router, incidents.router, incident_panels.r
            metrics_page.router,
            admin.router, admin_intake.router, postmortem_pages.router,
            action_item_pages.router, status_pages.router)
-JSON_PREFIXES = ("/api/", "/status/api/", "/v2/")
+# Machine endpoints answer errors as problem+json; calendar apps read /ical/ feeds.
+JSON_PREFIXES = ("/api/", "/status/api/", "/v2/", "/ical/")
 
 
 def wants_html(request: Request) -> bool:
