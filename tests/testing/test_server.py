@@ -17,7 +17,8 @@ STARTER = """
 import sys
 from pathlib import Path
 from warroom.testing.server import Server
-server = Server(Path(sys.argv[1]), {"WARROOM_DATABASE_URL": "sqlite:///" + sys.argv[1] + "/w.db"})
+server = Server(Path(sys.argv[1]), {"WARROOM_DATABASE_URL": "sqlite:///" + sys.argv[1] + "/w.db",
+                                    "WARROOM_CONFIG": ""})
 server.start()
 print(server.proc.pid, flush=True)
 sys.stdin.read()

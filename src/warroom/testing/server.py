@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,9 @@ def load_scale() -> float:
 
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM the server when the process that started it dies, so a test run
-    killed by a timeout leaves no `warroom serve` behind."""
+    killed by a timeout leaves no `warroom serve` behind. Linux ties this to the starting
+    *thread*, so only servers started from the main thread ask for it (a pool thread that
+    ends would take its servers with it)."""
     if sys.platform == "linux":
         import ctypes
         import signal
@@ -69,7 +72,9 @@ class Server:
         env = {**os.environ, **self.env, "WARROOM_BIND": f"127.0.0.1:{self.port}"}
         self.proc = subprocess.Popen([WARROOM, "serve", *self.args], cwd=self.workdir, env=env,
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-                                     text=True, preexec_fn=_die_with_parent)
+                                     text=True, preexec_fn=_die_with_parent
+                                     if threading.current_thread() is threading.main_thread()
+                                     else None)
         _running.add(self)
         try:
             self._wait_ready(timeout * load_scale())
