@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import random
 import tempfile
 import threading
@@ -27,38 +26,10 @@ import sqlalchemy as sa
 from warroom.store import db
 from warroom.store.engine import outbox
 from warroom.store.schema import incident_events
+from warroom.testing.cluster import cluster_config
 from warroom.testing.paging import ALERTMANAGER_KEY, alertmanager_payload
 from warroom.testing.receivers import HttpReceiver, ReceivedRequest, ScriptedResponse
 from warroom.testing.server import Server
-
-
-def write_config(path: Path, url: str) -> Path:
-    rotation = {"shift": "weekly", "handoff": "09:00", "start": "2025-12-29"}
-    config = {
-        "users": [{"name": "alice", "contact_methods": [{"kind": "webhook", "address": "alice"}]},
-                  {"name": "bob", "contact_methods": [{"kind": "webhook", "address": "bob"}]}],
-        "services": [{"name": "api", "escalation_policy": "storm"}],
-        "schedules": [
-            {"name": "primary", "layers": [{"name": "l", "rotation": {
-                "participants": ["alice"], **rotation}}]},
-            {"name": "secondary", "layers": [{"name": "l", "rotation": {
-                "participants": ["bob"], **rotation}}]}],
-        "escalation_policies": [{"name": "storm", "steps": [
-            {"at": "immediately", "targets": [{"schedule": "primary"}]},
-            {"at": "20s", "targets": [{"schedule": "secondary"}]},
-            {"at": "40s", "targets": [{"channel": "team-hook"}]}]}],
-        "channels": {
-            "pager": {"type": "webhook", "url": f"{url}/pager",
-                      "rate_limit": {"per_second": 10000, "burst": 10000}},
-            "team-hook": {"type": "webhook", "url": f"{url}/team",
-                          "rate_limit": {"per_second": 10000, "burst": 10000}}},
-        "communications": {"war_room_severities": []},
-        "integrations": [{"name": "am", "kind": "alertmanager", "key": ALERTMANAGER_KEY}],
-        "routes": [{"name": "api", "matchers": ['service="api"'], "service": "api",
-                    "severity_map": {"critical": "P0"}}],
-    }
-    path.write_text(json.dumps(config))
-    return path
 
 
 def main() -> None:
@@ -87,7 +58,7 @@ def main() -> None:
     servers: list[Server] = []
     try:
         with tempfile.TemporaryDirectory() as tmp, HttpReceiver(responder=record) as hooks:
-            config = write_config(Path(tmp) / "org.json", hooks.url)
+            config = cluster_config(Path(tmp) / "org.json", hooks.url)
             for n in range(3):
                 workdir = Path(tmp) / f"i{n}"
                 workdir.mkdir()
